@@ -1,0 +1,1 @@
+"""The shared event backbone and service plumbing of Chorus."""

@@ -1,0 +1,49 @@
+"""The FastAPI shell every service shares: lifespan, request ids, error shape, health."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from chorus_backbone.correlation import CorrelationMiddleware
+from chorus_backbone.errors import install_error_handlers
+from chorus_backbone.health import health_router
+from chorus_backbone.logs import configure_logging
+from chorus_backbone.runtime import Runtime
+
+Hook = Callable[[Runtime], Awaitable[None]]
+
+
+def create_service_app(
+    runtime: Runtime,
+    *,
+    title: str,
+    routers: Sequence[APIRouter] = (),
+    on_start: Hook | None = None,
+    on_stop: Hook | None = None,
+) -> FastAPI:
+    settings = runtime.settings
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        if on_start is not None:
+            await on_start(runtime)
+        try:
+            yield
+        finally:
+            if on_stop is not None:
+                await on_stop(runtime)
+            await runtime.stop()
+
+    app = FastAPI(title=title, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.add_middleware(CorrelationMiddleware)
+    install_error_handlers(app)
+    app.include_router(
+        health_router(runtime.readiness_checks(), timeout=settings.readiness_timeout_seconds)
+    )
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,128 @@
+"""Idempotent, ordered event consumption with bounded retries and a dead-letter hand-off.
+
+FastStream's Kafka subscribers commit before the handler runs unless told
+otherwise (AckPolicy.ACK_FIRST): a crash then loses the message. Chorus
+subscribers use NACK_ON_ERROR, so the offset is committed only after the handler
+has stored its effect, and an error that escapes (the DLQ itself unreachable)
+rewinds to the same message. Retries happen here, in place, so a partition's
+order holds; after the last attempt the message goes to ``<topic>.dlq``.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponential_jitter
+
+from chorus_backbone.correlation import bind_correlation_id, reset_correlation_id
+from chorus_backbone.dead_letters import DeadLetters
+from chorus_schemas import Envelope, EnvelopeError, Event, TopicNames, parse_event
+from chorus_schemas.registry import UnknownEventError
+
+logger = logging.getLogger(__name__)
+
+EventHandler = Callable[[Envelope, Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    initial_backoff: float = 0.1
+    max_backoff: float = 5.0
+
+
+class Outcome(StrEnum):
+    HANDLED = "handled"
+    IGNORED = "ignored"
+    DEAD_LETTERED = "dead_lettered"
+
+
+class EventConsumer:
+    """One consumer group reading one topic and dispatching events by type."""
+
+    def __init__(
+        self,
+        *,
+        topic: str,
+        group: str,
+        handlers: Mapping[type[Event], EventHandler],
+        dead_letters: DeadLetters,
+        retry: RetryPolicy = RetryPolicy(),
+        topics: TopicNames = TopicNames(),
+    ) -> None:
+        self.topic = topics.name(topic)
+        self.group = group
+        self.handlers = {(event_type.TYPE, event_type.VERSION): h for event_type, h in handlers.items()}
+        self.known_types = {event_type.TYPE for event_type in handlers}
+        self.dead_letters = dead_letters
+        self.retry = retry
+
+    def register(self, broker: KafkaBroker) -> None:
+        async def on_message(message: KafkaMessage) -> None:
+            await self.process(message.raw_message)  # type: ignore[arg-type]
+
+        broker.subscriber(
+            self.topic,
+            group_id=self.group,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            auto_offset_reset="earliest",
+        )(on_message)
+
+    async def process(self, record: ConsumerRecord) -> Outcome:
+        try:
+            envelope = Envelope.from_bytes(record.value or b"")
+        except EnvelopeError as exc:
+            return await self._dead_letter(record, exc, attempts=1)
+        token = bind_correlation_id(envelope.correlation_id)
+        try:
+            return await self._dispatch(record, envelope)
+        finally:
+            reset_correlation_id(token)
+
+    async def _dispatch(self, record: ConsumerRecord, envelope: Envelope) -> Outcome:
+        handler = self.handlers.get((envelope.type, envelope.version))
+        if handler is None:
+            if envelope.type in self.known_types:
+                # A version this consumer cannot read yet: park it for a re-drive.
+                return await self._dead_letter(
+                    record, UnknownEventError(f"unsupported {envelope.type} v{envelope.version}"), 1
+                )
+            return Outcome.IGNORED
+        try:
+            event = parse_event(envelope)
+        except EnvelopeError as exc:
+            return await self._dead_letter(record, exc, attempts=1)
+        attempts = 0
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self.retry.max_attempts),
+                wait=wait_exponential_jitter(self.retry.initial_backoff, self.retry.max_backoff),
+            ):
+                with attempt:
+                    attempts = attempt.retry_state.attempt_number
+                    await handler(envelope, event)
+        except RetryError as exc:
+            failure = exc.last_attempt.exception() or exc
+            return await self._dead_letter(record, failure, attempts)
+        return Outcome.HANDLED
+
+    async def _dead_letter(
+        self, record: ConsumerRecord, error: BaseException, attempts: int
+    ) -> Outcome:
+        logger.error(
+            "dead-lettering %s[%s]@%s after %s attempt(s): %r",
+            record.topic, record.partition, record.offset, attempts, error,
+        )
+        try:
+            await self.dead_letters.send(record, error=error, attempts=attempts)
+        except Exception:
+            # Not committing is the only safe move; pause so a rewind is not a busy loop.
+            await asyncio.sleep(self.retry.max_backoff)
+            raise
+        return Outcome.DEAD_LETTERED

@@ -1,0 +1,35 @@
+"""A time-bound lease in MongoDB, so only one replica at a time does a singleton job."""
+
+from datetime import UTC, datetime, timedelta
+
+from pymongo.errors import DuplicateKeyError
+
+from chorus_backbone.mongo import Database
+
+LEASES_COLLECTION = "leases"
+
+
+class Lease:
+    """Held by ``owner`` until ``duration`` passes without a renewal."""
+
+    def __init__(self, database: Database, *, name: str, owner: str, duration: timedelta) -> None:
+        self.collection = database[LEASES_COLLECTION]
+        self.name = name
+        self.owner = owner
+        self.duration = duration
+
+    async def acquire(self) -> bool:
+        """Take or renew the lease; False while another live owner holds it."""
+        now = datetime.now(UTC)
+        try:
+            await self.collection.update_one(
+                {"_id": self.name, "$or": [{"owner": self.owner}, {"expires_at": {"$lt": now}}]},
+                {"$set": {"owner": self.owner, "expires_at": now + self.duration}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def release(self) -> None:
+        await self.collection.delete_one({"_id": self.name, "owner": self.owner})

@@ -1,0 +1,31 @@
+"""MongoDB client construction and the transaction helper every write path uses."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+T = TypeVar("T")
+Document = dict[str, Any]
+MongoClient = AsyncMongoClient[Document]
+Database = AsyncDatabase[Document]
+Session = AsyncClientSession
+
+
+def connect(url: str, *, app_name: str, timeout_ms: int = 5_000) -> MongoClient:
+    """A client that fails fast (seconds, not the driver's 30 s) when the server is away."""
+    return AsyncMongoClient(
+        url,
+        appname=app_name,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        tz_aware=True,
+    )
+
+
+async def in_transaction(client: MongoClient, work: Callable[[Session], Awaitable[T]]) -> T:
+    """Run ``work`` in a multi-document transaction, retried by the driver on transient errors."""
+    async with client.start_session() as session:
+        return await session.with_transaction(work)

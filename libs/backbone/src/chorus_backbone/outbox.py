@@ -1,0 +1,74 @@
+"""Transactional outbox: an event is stored in the same transaction as the change it announces."""
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bson import Binary
+from pymongo import ASCENDING
+
+from chorus_backbone.correlation import current_correlation_id
+from chorus_backbone.mongo import Database, Document, Session
+from chorus_schemas import Envelope, Event
+
+OUTBOX_COLLECTION = "outbox"
+
+
+class Outbox:
+    """The ``outbox`` collection of one service's database."""
+
+    def __init__(
+        self, database: Database, *, source: str, sent_ttl: timedelta = timedelta(days=7)
+    ) -> None:
+        self.collection = database[OUTBOX_COLLECTION]
+        self.source = source
+        self.sent_ttl = sent_ttl
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index(
+            [("sent_at", ASCENDING), ("created_ns", ASCENDING)], name="pending_in_order"
+        )
+        # Sent entries are kept a while for audit, then expire; unsent ones never do.
+        await self.collection.create_index(
+            "expires_at", expireAfterSeconds=0, name="expire_sent", sparse=True
+        )
+
+    async def add(self, event: Event, *, session: Session) -> Envelope:
+        """Record ``event`` inside the caller's transaction; the relay publishes it later."""
+        envelope = Envelope.wrap(
+            event, source=self.source, correlation_id=current_correlation_id()
+        )
+        await self.collection.insert_one(
+            {
+                "_id": str(envelope.id),
+                "topic": str(event.TOPIC),
+                "key": envelope.key,
+                "type": envelope.type,
+                "headers": envelope.headers(),
+                "body": Binary(envelope.to_bytes()),
+                "created_ns": time.time_ns(),
+                "sent_at": None,
+            },
+            session=session,
+        )
+        return envelope
+
+    async def pending(self, limit: int) -> list[Document]:
+        """Unsent entries, oldest first (the order they were committed in, per process clock)."""
+        cursor = self.collection.find({"sent_at": None}).sort("created_ns", ASCENDING).limit(limit)
+        return await cursor.to_list(length=limit)
+
+    async def mark_sent(self, entry_ids: list[Any]) -> None:
+        now = datetime.now(UTC)
+        await self.collection.update_many(
+            {"_id": {"$in": entry_ids}},
+            {"$set": {"sent_at": now, "expires_at": now + self.sent_ttl}},
+        )
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """How many entries wait, and when the oldest of them was written."""
+        count = await self.collection.count_documents({"sent_at": None})
+        oldest = await self.collection.find_one({"sent_at": None}, sort=[("created_ns", 1)])
+        if oldest is None:
+            return count, None
+        return count, datetime.fromtimestamp(oldest["created_ns"] / 1e9, UTC)

@@ -1,0 +1,111 @@
+"""The connections and event machinery one service instance runs with."""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from faststream.kafka import KafkaBroker
+from redis.asyncio import Redis
+
+from chorus_backbone import mongo
+from chorus_backbone.consumer import EventConsumer, RetryPolicy
+from chorus_backbone.dead_letters import DeadLetters
+from chorus_backbone.health import Check, kafka_check, mongo_check, redis_check
+from chorus_backbone.kafka import BrokerPublisher, make_broker
+from chorus_backbone.outbox import Outbox
+from chorus_backbone.relay import OutboxRelay
+from chorus_backbone.settings import ServiceSettings
+from chorus_backbone.topics import apply_topics, load_topics
+from chorus_schemas import TopicNames
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Built from settings by a service's bootstrap; started and stopped by its lifespan."""
+
+    settings: ServiceSettings
+    mongo_client: mongo.MongoClient
+    database: mongo.Database
+    redis: Redis
+    broker: KafkaBroker
+    topics: TopicNames
+    outbox: Outbox
+    relay: OutboxRelay
+    consumers: list[EventConsumer] = field(default_factory=list)
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> "Runtime":
+        client = mongo.connect(settings.mongodb_url, app_name=settings.service_name)
+        database = client[settings.mongodb_database]
+        broker = make_broker(settings.kafka_bootstrap, client_id=settings.service_name)
+        topics = TopicNames(settings.topic_prefix)
+        outbox = Outbox(
+            database,
+            source=settings.service_name,
+            sent_ttl=timedelta(seconds=settings.outbox_sent_ttl_seconds),
+        )
+        relay = OutboxRelay(
+            database,
+            outbox,
+            BrokerPublisher(broker),
+            topics=topics,
+            poll_seconds=settings.outbox_poll_seconds,
+            batch_size=settings.outbox_batch_size,
+            lease_duration=timedelta(seconds=settings.outbox_lease_seconds),
+        )
+        return cls(
+            settings=settings,
+            mongo_client=client,
+            database=database,
+            redis=Redis.from_url(settings.redis_url),
+            broker=broker,
+            topics=topics,
+            outbox=outbox,
+            relay=relay,
+        )
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=self.settings.consumer_max_attempts,
+            initial_backoff=self.settings.consumer_backoff_initial_seconds,
+            max_backoff=self.settings.consumer_backoff_max_seconds,
+        )
+
+    def group(self, name: str) -> str:
+        return f"{self.settings.consumer_group_prefix}{self.settings.service_name}.{name}"
+
+    def dead_letters(self, group: str) -> DeadLetters:
+        return DeadLetters(BrokerPublisher(self.broker), group=group)
+
+    def add_consumer(self, consumer: EventConsumer) -> None:
+        """Register before start(): FastStream subscribers are fixed once the broker runs."""
+        consumer.register(self.broker)
+        self.consumers.append(consumer)
+
+    def readiness_checks(self) -> dict[str, Check]:
+        timeout = self.settings.readiness_timeout_seconds
+        return {
+            "mongodb": mongo_check(self.mongo_client),
+            "kafka": kafka_check(self.broker, timeout),
+            "redis": redis_check(self.redis),
+        }
+
+    async def start(self, *, apply_topic_file: bool = True) -> None:
+        await self.outbox.ensure_indexes()
+        if apply_topic_file:
+            report = await apply_topics(
+                self.settings.kafka_bootstrap, load_topics(), prefix=self.settings.topic_prefix
+            )
+            for name, drift in report.drift.items():
+                logger.warning("topic %s drifted from its declaration: %s", name, drift)
+        await self.broker.start()
+        self.relay.start()
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        await self.broker.stop()
+        await self.redis.aclose()
+        await self.mongo_client.close()

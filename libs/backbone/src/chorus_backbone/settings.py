@@ -1,0 +1,33 @@
+"""Settings every service shares; each service subclasses with its own env prefix."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Where a service finds its parts. Defaults match the native local set-up (`just up`)."""
+
+    model_config = SettingsConfigDict(env_prefix="CHORUS_", extra="ignore")
+
+    service_name: str = "chorus"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    mongodb_url: str = "mongodb://127.0.0.1:27017/?retryWrites=false"
+    mongodb_database: str = "chorus"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_key_prefix: str = "chorus:"
+    topic_prefix: str = Field(
+        default="", description="Namespace for topic names; empty in production, unique in tests."
+    )
+    consumer_group_prefix: str = ""
+    log_level: str = "INFO"
+    log_json: bool = True
+    outbox_poll_seconds: float = Field(default=0.2, gt=0)
+    outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
+    outbox_lease_seconds: float = Field(default=10.0, gt=0)
+    outbox_sent_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    consumer_max_attempts: int = Field(default=5, ge=1, le=50)
+    consumer_backoff_initial_seconds: float = Field(default=0.1, ge=0)
+    consumer_backoff_max_seconds: float = Field(default=5.0, ge=0)
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0)

@@ -1,0 +1,36 @@
+"""The MongoDB-wire server: SecantusDB (WiredTiger storage) run as a daemon per store."""
+
+import shutil
+import sys
+from pathlib import Path
+
+from chorus_devinfra.process import ManagedProcess
+
+
+def secantus_executable() -> str:
+    beside_python = Path(sys.executable).parent / "secantusd-py"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("secantusd-py")
+    if found is None:
+        raise RuntimeError("secantusd-py not found; install the workspace (uv sync)")
+    return found
+
+
+def mongo_process(name: str, port: int, state_dir: Path) -> ManagedProcess:
+    storage = state_dir / name
+    storage.mkdir(parents=True, exist_ok=True)
+    return ManagedProcess(
+        name=name,
+        command=[
+            secantus_executable(), "--host", "127.0.0.1", "--port", str(port),
+            "--storage-path", str(storage), "--log-level", "WARNING",
+        ],
+        port=port,
+        state_dir=state_dir,
+    )
+
+
+def mongo_url(port: int) -> str:
+    # Retryable writes slow this server down sharply; transactions still retry.
+    return f"mongodb://127.0.0.1:{port}/?retryWrites=false&directConnection=true"

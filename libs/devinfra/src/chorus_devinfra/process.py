@@ -1,0 +1,132 @@
+"""A background server process with a pid file, a log file and a port to wait on."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class StartError(RuntimeError):
+    """A server did not come up; the message names its log file."""
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(ChildProcessError):
+        # Reap it if it is our own zombie child.
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    return True
+
+
+@dataclass
+class ManagedProcess:
+    name: str
+    command: Sequence[str]
+    port: int
+    state_dir: Path
+    env: dict[str, str] | None = None
+    cwd: Path | None = None
+
+    @property
+    def pid_file(self) -> Path:
+        return self.state_dir / f"{self.name}.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.state_dir / "logs" / f"{self.name}.log"
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        return pid if pid_alive(pid) else None
+
+    def running(self) -> bool:
+        return self.pid() is not None
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start unless already running, then wait until the port accepts connections."""
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start unless already running, without waiting."""
+        if self.running():
+            return
+        if port_open(self.port):
+            raise StartError(f"{self.name}: port {self.port} is taken by another process")
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("ab") as log:
+            process = subprocess.Popen(
+                list(self.command),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env={**os.environ, **(self.env or {})},
+                cwd=self.cwd,
+            )
+        self.pid_file.write_text(str(process.pid))
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not port_open(self.port):
+            if not self.running():
+                raise StartError(f"{self.name} exited; see {self.log_file}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise StartError(f"{self.name} not listening on {self.port}; see {self.log_file}")
+            time.sleep(0.1)
+
+    def stop(self, grace: float = 15.0) -> None:
+        """SIGTERM, then SIGKILL after ``grace`` seconds."""
+        pid = self.pid()
+        if pid is not None:
+            self.signal(signal.SIGTERM)
+            deadline = time.monotonic() + grace
+            while pid_alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if pid_alive(pid):
+                self.signal(signal.SIGKILL)
+                while pid_alive(pid):
+                    time.sleep(0.05)
+        self.pid_file.unlink(missing_ok=True)
+
+    def kill(self) -> None:
+        """Die at once, as in a crash."""
+        pid = self.pid()
+        if pid is not None:
+            self.signal(signal.SIGKILL)
+            while pid_alive(pid):
+                time.sleep(0.05)
+        self.pid_file.unlink(missing_ok=True)
+
+    def signal(self, signum: signal.Signals) -> None:
+        pid = self.pid()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signum)

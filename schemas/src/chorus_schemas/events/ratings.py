@@ -1,0 +1,75 @@
+"""Events on ``ratings.events`` (keyed by album id) and commands on ``ratings.commands``."""
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from chorus_schemas.events.base import Event
+from chorus_schemas.topics import Topic
+
+Score = float
+
+
+class _AlbumEvent(Event):
+    TOPIC: ClassVar[Topic] = Topic.RATINGS_EVENTS
+
+    album_id: int = Field(ge=1)
+
+    def partition_key(self) -> str:
+        return str(self.album_id)
+
+
+class AlbumAdded(_AlbumEvent):
+    TYPE: ClassVar[str] = "ratings.AlbumAdded"
+
+    title: str
+    artist: str
+    year: int | None = None
+    genres: list[str] = Field(default_factory=list)
+
+
+class RatingChanged(_AlbumEvent):
+    """A rating was set, changed or deleted; carries the album's new aggregate."""
+
+    TYPE: ClassVar[str] = "ratings.RatingChanged"
+
+    rating_id: int = Field(ge=1)
+    user_id: int = Field(ge=1)
+    score: Score | None = Field(description="The new score; null when the rating was deleted.")
+    previous_score: Score | None = None
+    avg_rating: float = Field(ge=0, le=5)
+    ratings_count: int = Field(ge=0)
+
+
+class ReviewPosted(_AlbumEvent):
+    TYPE: ClassVar[str] = "ratings.ReviewPosted"
+
+    review_id: int = Field(ge=1)
+    user_id: int = Field(ge=1)
+    score: Score
+    excerpt: str = Field(description="The start of the review text, for previews.")
+    spoiler: bool = False
+
+
+class ReviewLiked(_AlbumEvent):
+    TYPE: ClassVar[str] = "ratings.ReviewLiked"
+
+    review_id: int = Field(ge=1)
+    user_id: int = Field(ge=1, description="The user who liked (or unliked) the review.")
+    liked: bool = True
+    likes: int = Field(ge=0)
+
+
+class UpdateRatingRequested(Event):
+    """Command: set or delete a rating (the event path replacing the PATCH endpoint)."""
+
+    TYPE: ClassVar[str] = "ratings.UpdateRatingRequested"
+    TOPIC: ClassVar[Topic] = Topic.RATINGS_COMMANDS
+
+    rating_id: int = Field(ge=1)
+    score: Score | None = None
+    delete: bool = False
+    requested_by: int | None = Field(default=None, description="User id, when a user asked.")
+
+    def partition_key(self) -> str:
+        return str(self.rating_id)

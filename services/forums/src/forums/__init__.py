@@ -1,0 +1,1 @@
+"""The Chorus forums service: live rooms, saved records and room discovery."""

@@ -1,0 +1,1 @@
+"""The Chorus gateway: the only thing clients talk to."""

@@ -1,0 +1,1 @@
+"""The Chorus reviews service: the music catalog, ratings, reviews and likes."""

@@ -1,0 +1,14 @@
+"""Settings of the reviews service (environment variables prefixed CHORUS_REVIEWS_)."""
+
+from pydantic_settings import SettingsConfigDict
+
+from chorus_backbone.settings import ServiceSettings
+
+
+class ReviewsSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CHORUS_REVIEWS_", extra="ignore")
+
+    service_name: str = "reviews"
+    port: int = 8102
+    mongodb_url: str = "mongodb://127.0.0.1:27018/?retryWrites=false&directConnection=true"
+    mongodb_database: str = "chorus_reviews"

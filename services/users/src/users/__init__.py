@@ -1,0 +1,1 @@
+"""The Chorus users service: accounts, sign-in tokens and the friend graph."""
