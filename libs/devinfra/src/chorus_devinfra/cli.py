@@ -5,6 +5,12 @@ import sys
 
 from chorus_devinfra.kafka import kafka_libs
 from chorus_devinfra.paths import data_dir
+from chorus_devinfra.services import (
+    SERVICES,
+    service_process,
+    start_services,
+    stop_services,
+)
 from chorus_devinfra.stack import Stack, StackPorts
 
 
@@ -13,12 +19,13 @@ def _stack(kafka_nodes: int) -> Stack:
     if kafka_nodes > 1:
         ports.kafka = [9092 + 10 * index for index in range(kafka_nodes)]
         ports.kafka_controller = [9093 + 10 * index for index in range(kafka_nodes)]
-    return Stack(data_dir() / "infra", ports)
+    return Stack(data_dir(), ports)
 
 
 def _status(stack: Stack) -> int:
     down = 0
-    for server in stack.servers():
+    services = [service_process(spec, data_dir()) for spec in SERVICES]
+    for server in [*stack.servers(), *services]:
         running = server.running()
         down += not running
         state = f"up   pid {server.pid()}" if running else "down"
@@ -29,6 +36,9 @@ def _status(stack: Stack) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="chorus-infra", description=__doc__)
     parser.add_argument("action", choices=["install", "up", "down", "status"])
+    parser.add_argument(
+        "--parts-only", action="store_true", help="start Kafka, MongoDB-wire and Redis only"
+    )
     parser.add_argument("--kafka-nodes", type=int, default=1, choices=[1, 3])
     args = parser.parse_args(argv)
     stack = _stack(args.kafka_nodes)
@@ -42,8 +52,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mongo     {stack.mongo_url(store)}  ({store})")
         print(f"redis     {stack.redis_url}")
         print(f"logs      {stack.state_dir / 'logs'}")
+        if not args.parts_only:
+            start_services(data_dir())
+            for spec in SERVICES:
+                print(f"{spec.name:<9} http://127.0.0.1:{spec.port}")
         return 0
     if args.action == "down":
+        stop_services(data_dir())
         stack.stop()
         print("parts stopped")
         return 0

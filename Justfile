@@ -1,0 +1,85 @@
+# Chorus everyday commands. Run through ./dev (it installs what is missing),
+# or directly with `just` inside the workspace's virtual environment.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Show this menu.
+[group('help')]
+default:
+    @just --list --unsorted
+
+# Bring the whole system up: Kafka, MongoDB-wire servers, Redis, the four services.
+[group('run')]
+up:
+    chorus-infra up
+    @echo ""
+    @echo "Chorus is up: open http://127.0.0.1:8100 (gateway; health at /readyz)."
+    @echo "Logs: .data/logs/  —  stop with: ./dev down"
+
+# Start only the parts (Kafka, MongoDB-wire, Redis); nodes=3 starts a three-node Kafka.
+[group('run')]
+parts nodes="1":
+    chorus-infra up --parts-only --kafka-nodes {{nodes}}
+
+# Stop the services and the parts (data is kept under .data/).
+[group('run')]
+down:
+    chorus-infra down
+
+# Show which parts and services run, with their ports and log files.
+[group('run')]
+status:
+    chorus-infra status
+
+# Follow every log (or one: just logs kafka-1).
+[group('run')]
+logs name="*":
+    tail -n 50 -F .data/logs/{{name}}.log
+
+# Apply infra/kafka/topics.toml to the running Kafka (creates missing topics, reports drift).
+[group('run')]
+topics:
+    chorus-topics apply
+
+# Fetch what the parts need (Kafka jars from Maven Central) without starting anything.
+[group('run')]
+install:
+    chorus-infra install
+
+# Run the whole test suite: lint, type checks, schema check, unit and integration tests.
+[group('test')]
+test *args: lint typecheck
+    chorus-infra install
+    pytest {{args}}
+
+# Unit tests only (no Kafka, MongoDB or Redis needed).
+[group('test')]
+test-unit *args:
+    pytest -m "not integration" {{args}}
+
+# ruff lint and format check.
+[group('quality')]
+lint:
+    ruff check .
+    ruff format --check .
+
+# Format the code with ruff.
+[group('quality')]
+fmt:
+    ruff format .
+    ruff check --fix .
+
+# mypy (strict) on the shared packages.
+[group('quality')]
+typecheck:
+    mypy schemas/src libs/backbone/src libs/devinfra/src
+
+# Regenerate event schema snapshots and gRPC code (refuses breaking changes).
+[group('schemas')]
+schemas:
+    chorus-schemas write
+
+# Fail when snapshots or generated gRPC code are stale.
+[group('schemas')]
+schemas-check:
+    chorus-schemas check
