@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+# Popen handles of the servers this process started, so they are reaped on stop
+# rather than garbage-collected while still running.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
 class StartError(RuntimeError):
     """A server did not come up; the message names its log file."""
 
@@ -28,6 +33,12 @@ def free_port() -> int:
 
 
 def pid_alive(pid: int) -> bool:
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        if child.poll() is None:
+            return True
+        del _CHILDREN[pid]
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -90,6 +101,7 @@ class ManagedProcess:
                 env={**os.environ, **(self.env or {})},
                 cwd=self.cwd,
             )
+        _CHILDREN[process.pid] = process
         self.pid_file.write_text(str(process.pid))
 
     def wait_ready(self, timeout: float = 60.0) -> None:

@@ -1,0 +1,221 @@
+"""The outbox and its relay against the real MongoDB-wire server and Kafka."""
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from faststream.kafka import KafkaBroker
+
+from chorus_backbone import mongo
+from chorus_backbone.kafka import BrokerPublisher, make_broker
+from chorus_backbone.outbox import Outbox
+from chorus_backbone.relay import OutboxRelay
+from chorus_devinfra.probes import create_topics, eventually, read_topic
+from chorus_devinfra.pytest_plugin import Namespace
+from chorus_schemas import Envelope, Topic, TopicNames
+from chorus_schemas.envelope import HEADER_CORRELATION_ID, HEADER_EVENT_ID
+from chorus_schemas.events.users import UserRegistered
+
+pytestmark = pytest.mark.integration
+
+# A service writing a user and its event in one transaction, then dying
+# before any relay ran: the crash the outbox exists for.
+WRITE_THEN_CRASH = textwrap.dedent(
+    """
+    import asyncio, os, signal, sys
+    from chorus_backbone import mongo
+    from chorus_backbone.outbox import Outbox
+    from chorus_schemas.events.users import UserRegistered
+
+    async def main(url, database):
+        client = mongo.connect(url, app_name="crashing-writer")
+        db = client[database]
+        outbox = Outbox(db, source="users")
+
+        async def register(session):
+            await db.users.insert_one({"_id": 41, "username": "ada"}, session=session)
+            await outbox.add(UserRegistered(user_id=41, username="ada"), session=session)
+
+        await mongo.in_transaction(client, register)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    """
+)
+
+
+@pytest.fixture
+async def broker(namespace: Namespace) -> AsyncIterator[KafkaBroker]:
+    broker = make_broker(namespace.kafka_bootstrap, client_id="relay-tests")
+    await broker.start()
+    yield broker
+    await broker.stop()
+
+
+@pytest.fixture
+async def users_topic(namespace: Namespace) -> str:
+    topics = TopicNames(namespace.topic_prefix)
+    await create_topics(namespace.kafka_bootstrap, [topics.name(Topic.USERS_EVENTS)], partitions=3)
+    return topics.name(Topic.USERS_EVENTS)
+
+
+def _relay(database: mongo.Database, broker: KafkaBroker, namespace: Namespace) -> OutboxRelay:
+    return OutboxRelay(
+        database,
+        Outbox(database, source="users"),
+        BrokerPublisher(broker),
+        topics=TopicNames(namespace.topic_prefix),
+        poll_seconds=0.05,
+        lease_duration=timedelta(seconds=2),
+    )
+
+
+async def test_an_event_written_before_a_crash_is_published_after_restart(
+    namespace: Namespace, database: mongo.Database, broker: KafkaBroker, users_topic: str
+) -> None:
+    crashed = subprocess.run(
+        [sys.executable, "-c", WRITE_THEN_CRASH, namespace.mongo_url, namespace.database],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert crashed.returncode == -9, crashed.stderr.decode()
+    assert await database.users.count_documents({"_id": 41}) == 1
+    assert await database.outbox.count_documents({"sent_at": None}) == 1
+
+    relay = _relay(database, broker, namespace)
+    relay.start()
+    try:
+        records = await read_topic(namespace.kafka_bootstrap, users_topic, count=1)
+    finally:
+        await relay.stop()
+
+    assert len(records) == 1
+    envelope = Envelope.from_bytes(records[0].value)
+    assert envelope.type == "users.UserRegistered"
+    assert envelope.data == {"user_id": 41, "username": "ada"}
+    assert records[0].key == b"41"
+    assert dict(records[0].headers)[HEADER_EVENT_ID] == str(envelope.id).encode()
+    assert await database.outbox.count_documents({"sent_at": None}) == 0
+
+
+async def test_events_of_one_key_are_published_in_the_order_written(
+    namespace: Namespace,
+    mongo_client: mongo.MongoClient,
+    database: mongo.Database,
+    broker: KafkaBroker,
+    users_topic: str,
+) -> None:
+    outbox = Outbox(database, source="users")
+    names = [f"name-{index}" for index in range(30)]
+    for name in names:
+        await mongo.in_transaction(
+            mongo_client,
+            lambda session, name=name: outbox.add(
+                UserRegistered(user_id=5, username=name), session=session
+            ),
+        )
+
+    relay = _relay(database, broker, namespace)
+    assert await relay.relay_once() == len(names)
+
+    records = await read_topic(namespace.kafka_bootstrap, users_topic, count=len(names))
+    published = [Envelope.from_bytes(record.value).data["username"] for record in records]
+    assert published == names
+    assert {record.partition for record in records} == {records[0].partition}
+
+
+async def test_the_correlation_id_of_the_writing_request_reaches_the_message(
+    namespace: Namespace,
+    mongo_client: mongo.MongoClient,
+    database: mongo.Database,
+    broker: KafkaBroker,
+    users_topic: str,
+) -> None:
+    from chorus_backbone.correlation import bind_correlation_id, reset_correlation_id
+
+    outbox = Outbox(database, source="users")
+    token = bind_correlation_id("request-abc")
+    try:
+        await mongo.in_transaction(
+            mongo_client,
+            lambda session: outbox.add(UserRegistered(user_id=9, username="c"), session=session),
+        )
+    finally:
+        reset_correlation_id(token)
+
+    await _relay(database, broker, namespace).relay_once()
+
+    [record] = await read_topic(namespace.kafka_bootstrap, users_topic, count=1)
+    assert Envelope.from_bytes(record.value).correlation_id == "request-abc"
+    assert dict(record.headers)[HEADER_CORRELATION_ID] == b"request-abc"
+
+
+async def test_only_one_relay_replica_is_active_and_another_takes_over_when_it_stops(
+    namespace: Namespace, database: mongo.Database, broker: KafkaBroker
+) -> None:
+    first = _relay(database, broker, namespace)
+    second = _relay(database, broker, namespace)
+
+    assert await first.lease.acquire()
+    assert not await second.lease.acquire()
+
+    await first.lease.release()
+    assert await second.lease.acquire()
+
+
+async def test_a_state_change_that_rolls_back_leaves_no_event(
+    mongo_client: mongo.MongoClient, database: mongo.Database
+) -> None:
+    outbox = Outbox(database, source="users")
+
+    async def register_then_fail(session: mongo.Session) -> None:
+        await outbox.add(UserRegistered(user_id=3, username="x"), session=session)
+        raise RuntimeError("validation failed after the event was staged")
+
+    with pytest.raises(RuntimeError):
+        await mongo.in_transaction(mongo_client, register_then_fail)
+
+    assert await database.outbox.count_documents({}) == 0
+
+
+async def test_the_relay_keeps_running_through_a_failed_publish(
+    namespace: Namespace,
+    mongo_client: mongo.MongoClient,
+    database: mongo.Database,
+    broker: KafkaBroker,
+    users_topic: str,
+) -> None:
+    class FlakyPublisher(BrokerPublisher):
+        failures = 2
+
+        async def send_many(self, messages: list) -> None:  # type: ignore[type-arg]
+            if self.failures:
+                self.failures -= 1
+                raise ConnectionError("broker unreachable")
+            await super().send_many(messages)
+
+    outbox = Outbox(database, source="users")
+    await mongo.in_transaction(
+        mongo_client,
+        lambda session: outbox.add(UserRegistered(user_id=8, username="f"), session=session),
+    )
+    relay = OutboxRelay(
+        database, outbox, FlakyPublisher(broker), topics=TopicNames(namespace.topic_prefix),
+        poll_seconds=0.05,
+    )
+    relay.start()
+    try:
+        await eventually(
+            lambda: database.outbox.count_documents({"sent_at": None}), lambda n: n == 0
+        )
+    finally:
+        await relay.stop()
+
+    records = await read_topic(namespace.kafka_bootstrap, users_topic, count=1)
+    assert len(records) == 1
+    await asyncio.sleep(0)

@@ -1,0 +1,58 @@
+"""Helpers tests use to look at the real parts: read a topic, wait for a condition."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+T = TypeVar("T")
+
+
+async def create_topics(bootstrap: str, names: list[str], partitions: int = 1) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, partitions, 1) for name in names])
+    finally:
+        await admin.close()
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, count: int, timeout: float = 20.0
+) -> list[ConsumerRecord]:
+    """Read from the beginning until ``count`` records arrived (or the deadline passed)."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    records: list[ConsumerRecord] = []
+    try:
+        deadline = time.monotonic() + timeout
+        while len(records) < count and time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=200)
+            for batch in batches.values():
+                records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T]],
+    until: Callable[[T], bool],
+    *,
+    timeout: float = 20.0,
+    interval: float = 0.1,
+) -> T:
+    """Poll ``probe`` until ``until`` holds; fail with the last value at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if until(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s; last value: {value!r}")
+        await asyncio.sleep(interval)
