@@ -65,7 +65,14 @@ class EventConsumer:
 
     def register(self, broker: KafkaBroker) -> None:
         async def on_message(message: KafkaMessage) -> None:
-            await self.process(message.raw_message)  # type: ignore[arg-type]
+            try:
+                await self.process(message.raw_message)  # type: ignore[arg-type]
+            except Exception:
+                # The offset stays uncommitted and the message is read again;
+                # pause first so that an outage is not a busy loop.
+                logger.exception("message not processed; it will be read again")
+                await asyncio.sleep(self.retry.max_backoff)
+                raise
 
         broker.subscriber(
             self.topic,
@@ -102,7 +109,11 @@ class EventConsumer:
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.retry.max_attempts),
-                wait=wait_exponential_jitter(self.retry.initial_backoff, self.retry.max_backoff),
+                wait=wait_exponential_jitter(
+                    multiplier=self.retry.initial_backoff,
+                    max=self.retry.max_backoff,
+                    jitter=self.retry.initial_backoff,
+                ),
             ):
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
@@ -119,10 +130,5 @@ class EventConsumer:
             "dead-lettering %s[%s]@%s after %s attempt(s): %r",
             record.topic, record.partition, record.offset, attempts, error,
         )
-        try:
-            await self.dead_letters.send(record, error=error, attempts=attempts)
-        except Exception:
-            # Not committing is the only safe move; pause so a rewind is not a busy loop.
-            await asyncio.sleep(self.retry.max_backoff)
-            raise
+        await self.dead_letters.send(record, error=error, attempts=attempts)
         return Outcome.DEAD_LETTERED

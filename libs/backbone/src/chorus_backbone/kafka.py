@@ -29,7 +29,6 @@ def make_broker(bootstrap: str, *, client_id: str) -> KafkaBroker:
         enable_idempotence=True,
         acks="all",
         request_timeout_ms=10_000,
-        logger=None,
     )
 
 
