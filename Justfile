@@ -69,10 +69,10 @@ fmt:
     ruff format .
     ruff check --fix .
 
-# mypy (strict) on the shared packages.
+# mypy (strict) on every package's src/.
 [group('quality')]
 typecheck:
-    mypy schemas/src libs/backbone/src libs/devinfra/src
+    mypy schemas/src libs/backbone/src libs/devinfra/src services/users/src services/reviews/src services/forums/src services/gateway/src
 
 # Regenerate event schema snapshots and gRPC code (refuses breaking changes).
 [group('schemas')]

@@ -67,5 +67,12 @@ def test_envelopes_are_serialized_with_orjson_as_plain_json() -> None:
     document = orjson.loads(envelope.to_bytes())
 
     assert set(document) == {
-        "id", "type", "version", "source", "time", "key", "correlation_id", "data"
+        "id",
+        "type",
+        "version",
+        "source",
+        "time",
+        "key",
+        "correlation_id",
+        "data",
     }

@@ -21,7 +21,8 @@ def proto_files() -> list[Path]:
 
 def generate(out_root: Path) -> list[Path]:
     """Run protoc (from grpcio-tools) and return the generated files."""
-    from grpc_tools import protoc  # a development tool, not a run-time dependency
+    # grpcio-tools is a development tool, not a run-time dependency of the schemas.
+    from grpc_tools import protoc  # noqa: PLC0415
 
     out_root.mkdir(parents=True, exist_ok=True)
     scripts = Path(sys.executable).parent

@@ -54,11 +54,13 @@ class EventConsumer:
         handlers: Mapping[type[Event], EventHandler],
         dead_letters: DeadLetters,
         retry: RetryPolicy = RetryPolicy(),
-        topics: TopicNames = TopicNames(),
+        topics: TopicNames | None = None,
     ) -> None:
-        self.topic = topics.name(topic)
+        self.topic = (topics or TopicNames()).name(topic)
         self.group = group
-        self.handlers = {(event_type.TYPE, event_type.VERSION): h for event_type, h in handlers.items()}
+        self.handlers = {
+            (event_type.TYPE, event_type.VERSION): h for event_type, h in handlers.items()
+        }
         self.known_types = {event_type.TYPE for event_type in handlers}
         self.dead_letters = dead_letters
         self.retry = retry
@@ -66,7 +68,7 @@ class EventConsumer:
     def register(self, broker: KafkaBroker) -> None:
         async def on_message(message: KafkaMessage) -> None:
             try:
-                await self.process(message.raw_message)  # type: ignore[arg-type]
+                await self.process(message.raw_message)
             except Exception:
                 # The offset stays uncommitted and the message is read again;
                 # pause first so that an outage is not a busy loop.
@@ -128,7 +130,11 @@ class EventConsumer:
     ) -> Outcome:
         logger.error(
             "dead-lettering %s[%s]@%s after %s attempt(s): %r",
-            record.topic, record.partition, record.offset, attempts, error,
+            record.topic,
+            record.partition,
+            record.offset,
+            attempts,
+            error,
         )
         await self.dead_letters.send(record, error=error, attempts=attempts)
         return Outcome.DEAD_LETTERED

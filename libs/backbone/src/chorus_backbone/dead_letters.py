@@ -1,4 +1,4 @@
-"""Hands a message that cannot be processed to ``<topic>.dlq`` with why, so its partition moves on."""
+"""Hands an unprocessable message to ``<topic>.dlq``, with why, so its partition moves on."""
 
 from datetime import UTC, datetime
 
@@ -30,7 +30,9 @@ class DeadLetters:
         self.publisher = publisher
         self.group = group
 
-    async def send(self, record: ConsumerRecord, *, error: BaseException | str, attempts: int) -> None:
+    async def send(
+        self, record: ConsumerRecord, *, error: BaseException | str, attempts: int
+    ) -> None:
         """Publish the original bytes and key, with the failure described in headers."""
         headers = _decoded_headers(record)
         headers.update(

@@ -58,6 +58,9 @@ class ProcessedEvents:
         return await in_transaction(self.client, record_and_update)
 
     async def seen(self, envelope: Envelope) -> bool:
-        return await self.collection.count_documents(
-            {"_id": f"{self.consumer}:{envelope.id}"}, limit=1
-        ) > 0
+        return (
+            await self.collection.count_documents(
+                {"_id": f"{self.consumer}:{envelope.id}"}, limit=1
+            )
+            > 0
+        )

@@ -32,7 +32,9 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
         )
     else:
         handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s")
+            logging.Formatter(
+                "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
+            )
         )
     root = logging.getLogger()
     root.handlers[:] = [handler]

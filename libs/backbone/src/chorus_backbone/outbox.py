@@ -35,9 +35,7 @@ class Outbox:
 
     async def add(self, event: Event, *, session: Session) -> Envelope:
         """Record ``event`` inside the caller's transaction; the relay publishes it later."""
-        envelope = Envelope.wrap(
-            event, source=self.source, correlation_id=current_correlation_id()
-        )
+        envelope = Envelope.wrap(event, source=self.source, correlation_id=current_correlation_id())
         await self.collection.insert_one(
             {
                 "_id": str(envelope.id),

@@ -56,7 +56,9 @@ class OutboxRelay:
         await self.publisher.send_many(
             [
                 OutgoingMessage(
-                    self.topics.name(entry["topic"]), entry["key"], bytes(entry["body"]),
+                    self.topics.name(entry["topic"]),
+                    entry["key"],
+                    bytes(entry["body"]),
                     entry["headers"],
                 )
                 for entry in entries

@@ -50,7 +50,9 @@ async def producer(namespace: Namespace) -> AsyncIterator[AIOKafkaProducer]:
 async def _send(producer: AIOKafkaProducer, topic: str, envelope: Envelope | bytes) -> None:
     if isinstance(envelope, Envelope):
         await producer.send_and_wait(
-            topic, envelope.to_bytes(), key=envelope.key.encode(),
+            topic,
+            envelope.to_bytes(),
+            key=envelope.key.encode(),
             headers=[(k, v.encode()) for k, v in envelope.headers().items()],
         )
     else:
@@ -139,8 +141,12 @@ async def test_a_poison_message_goes_to_the_dlq_after_bounded_retries_and_the_pa
 
     topic = topics.name(Topic.USERS_EVENTS)
     await _send(producer, topic, b"{not an envelope")
-    await _send(producer, topic, Envelope.wrap(UserRegistered(user_id=1, username="explodes"), source="t"))
-    await _send(producer, topic, Envelope.wrap(UserRegistered(user_id=1, username="fine"), source="t"))
+    await _send(
+        producer, topic, Envelope.wrap(UserRegistered(user_id=1, username="explodes"), source="t")
+    )
+    await _send(
+        producer, topic, Envelope.wrap(UserRegistered(user_id=1, username="fine"), source="t")
+    )
 
     group = namespace.group("users")
     broker = await _running(
@@ -163,7 +169,7 @@ async def test_a_poison_message_goes_to_the_dlq_after_bounded_retries_and_the_pa
 
     assert attempts_on_bad == FAST_RETRIES.max_attempts
     assert len(dead) == 2
-    garbage, exploded = (dict((k, v.decode()) for k, v in record.headers) for record in dead)
+    garbage, exploded = ({k: v.decode() for k, v in record.headers} for record in dead)
     assert dead[0].value == b"{not an envelope"
     assert garbage[HEADER_ATTEMPTS] == "1"
     assert garbage[HEADER_ORIGINAL_OFFSET] == "0"
@@ -195,7 +201,9 @@ async def test_a_consumer_that_dies_mid_handler_gets_the_message_again(
     await _send(producer, topic, Envelope.wrap(UserRegistered(user_id=4, username="d"), source="t"))
     group = namespace.group("crashy")
 
-    def consumer(handler: Callable[[Envelope, Event], object]) -> Callable[[KafkaBroker], EventConsumer]:
+    def consumer(
+        handler: Callable[[Envelope, Event], object],
+    ) -> Callable[[KafkaBroker], EventConsumer]:
         return lambda broker: EventConsumer(
             topic=Topic.USERS_EVENTS,
             group=group,
@@ -226,7 +234,9 @@ async def test_events_of_types_a_consumer_does_not_handle_are_skipped_not_dead_l
         seen.append(event.user_id)
 
     topic = topics.name(Topic.USERS_EVENTS)
-    await _send(producer, topic, Envelope.wrap(FriendAccepted(sender_id=1, receiver_id=2), source="t"))
+    await _send(
+        producer, topic, Envelope.wrap(FriendAccepted(sender_id=1, receiver_id=2), source="t")
+    )
     await _send(producer, topic, Envelope.wrap(UserRegistered(user_id=6, username="e"), source="t"))
     group = namespace.group("only-users")
     broker = await _running(
@@ -246,4 +256,9 @@ async def test_events_of_types_a_consumer_does_not_handle_are_skipped_not_dead_l
     finally:
         await broker.stop()
 
-    assert await read_topic(namespace.kafka_bootstrap, topics.dlq(Topic.USERS_EVENTS), count=1, timeout=1) == []
+    assert (
+        await read_topic(
+            namespace.kafka_bootstrap, topics.dlq(Topic.USERS_EVENTS), count=1, timeout=1
+        )
+        == []
+    )

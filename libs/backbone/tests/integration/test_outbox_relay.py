@@ -1,7 +1,6 @@
 """The outbox and its relay against the real MongoDB-wire server and Kafka."""
 
 import asyncio
-import subprocess
 import sys
 import textwrap
 from collections.abc import AsyncIterator
@@ -11,6 +10,7 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from chorus_backbone import mongo
+from chorus_backbone.correlation import bind_correlation_id, reset_correlation_id
 from chorus_backbone.kafka import BrokerPublisher, make_broker
 from chorus_backbone.outbox import Outbox
 from chorus_backbone.relay import OutboxRelay
@@ -77,13 +77,16 @@ def _relay(database: mongo.Database, broker: KafkaBroker, namespace: Namespace) 
 async def test_an_event_written_before_a_crash_is_published_after_restart(
     namespace: Namespace, database: mongo.Database, broker: KafkaBroker, users_topic: str
 ) -> None:
-    crashed = subprocess.run(
-        [sys.executable, "-c", WRITE_THEN_CRASH, namespace.mongo_url, namespace.database],
-        capture_output=True,
-        timeout=60,
-        check=False,
+    writer = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        WRITE_THEN_CRASH,
+        namespace.mongo_url,
+        namespace.database,
+        stderr=asyncio.subprocess.PIPE,
     )
-    assert crashed.returncode == -9, crashed.stderr.decode()
+    _, stderr = await asyncio.wait_for(writer.communicate(), 60)
+    assert writer.returncode == -9, stderr.decode()
     assert await database.users.count_documents({"_id": 41}) == 1
     assert await database.outbox.count_documents({"sent_at": None}) == 1
 
@@ -136,8 +139,6 @@ async def test_the_correlation_id_of_the_writing_request_reaches_the_message(
     broker: KafkaBroker,
     users_topic: str,
 ) -> None:
-    from chorus_backbone.correlation import bind_correlation_id, reset_correlation_id
-
     outbox = Outbox(database, source="users")
     token = bind_correlation_id("request-abc")
     try:
@@ -205,7 +206,10 @@ async def test_the_relay_keeps_running_through_a_failed_publish(
         lambda session: outbox.add(UserRegistered(user_id=8, username="f"), session=session),
     )
     relay = OutboxRelay(
-        database, outbox, FlakyPublisher(broker), topics=TopicNames(namespace.topic_prefix),
+        database,
+        outbox,
+        FlakyPublisher(broker),
+        topics=TopicNames(namespace.topic_prefix),
         poll_seconds=0.05,
     )
     relay.start()

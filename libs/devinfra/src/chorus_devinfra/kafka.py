@@ -39,9 +39,15 @@ def kafka_libs() -> Path:
     libs.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [
-            "mvn", "-q", "-B", "-f", str(repo_root() / "infra" / "kafka" / "pom.xml"),
-            "dependency:copy-dependencies", "-DincludeScope=runtime",
-            f"-Dkafka.version={KAFKA_VERSION}", f"-DoutputDirectory={libs}",
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(repo_root() / "infra" / "kafka" / "pom.xml"),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-Dkafka.version={KAFKA_VERSION}",
+            f"-DoutputDirectory={libs}",
         ],
         check=True,
     )
@@ -104,7 +110,9 @@ class KafkaCluster:
         return ManagedProcess(
             name=f"kafka-{node.node_id}",
             command=_java(
-                kafka_libs(), "kafka.Kafka", str(node_dir / "server.properties"),
+                kafka_libs(),
+                "kafka.Kafka",
+                str(node_dir / "server.properties"),
                 log4j=self.state_dir / "log4j2.properties",
             ),
             port=node.port,
@@ -130,9 +138,17 @@ class KafkaCluster:
             properties.write_text(self._properties(node))
             if not (node_dir / "data" / "meta.properties").exists():
                 subprocess.run(
-                    _java(libs, "kafka.tools.StorageTool", "format", "-t", cluster_id,
-                          "-c", str(properties), "--ignore-formatted",
-                          log4j=self.state_dir / "log4j2.properties"),
+                    _java(
+                        libs,
+                        "kafka.tools.StorageTool",
+                        "format",
+                        "-t",
+                        cluster_id,
+                        "-c",
+                        str(properties),
+                        "--ignore-formatted",
+                        log4j=self.state_dir / "log4j2.properties",
+                    ),
                     check=True,
                     capture_output=True,
                 )

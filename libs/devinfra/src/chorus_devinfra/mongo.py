@@ -23,8 +23,15 @@ def mongo_process(name: str, port: int, state_dir: Path) -> ManagedProcess:
     return ManagedProcess(
         name=name,
         command=[
-            secantus_executable(), "--host", "127.0.0.1", "--port", str(port),
-            "--storage-path", str(storage), "--log-level", "WARNING",
+            secantus_executable(),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            str(storage),
+            "--log-level",
+            "WARNING",
         ],
         port=port,
         state_dir=state_dir,

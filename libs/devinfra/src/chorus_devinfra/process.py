@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-
 # Popen handles of the servers this process started, so they are reaped on stop
 # rather than garbage-collected while still running.
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}

@@ -17,4 +17,8 @@ class GatewaySettings(BaseSettings):
     log_json: bool = True
 
     def upstreams(self) -> dict[str, list[str]]:
-        return {"users": [self.users_url], "reviews": [self.reviews_url], "forums": self.forums_urls}
+        return {
+            "users": [self.users_url],
+            "reviews": [self.reviews_url],
+            "forums": self.forums_urls,
+        }

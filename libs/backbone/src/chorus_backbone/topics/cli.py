@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--bootstrap", default=os.environ.get("CHORUS_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
     )
-    parser.add_argument("--file", type=Path, default=None, help="defaults to infra/kafka/topics.toml")
+    parser.add_argument(
+        "--file", type=Path, default=None, help="defaults to infra/kafka/topics.toml"
+    )
     parser.add_argument("--prefix", default="", help="namespace prepended to every topic name")
     args = parser.parse_args(argv)
     dry_run = args.action == "plan"
