@@ -4,23 +4,57 @@ per-test namespaces (database, topic prefix, Redis key prefix) so tests never sh
 Loaded for the whole workspace through ``-p chorus_devinfra.pytest_plugin``.
 """
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from uuid import uuid4
 
 import pytest
 
+from chorus_devinfra.containers import ContainerStack, engine_unavailable_reason
 from chorus_devinfra.process import free_port
 from chorus_devinfra.stack import Stack, StackPorts
 
 TEST_STORE = "test"
 
 
+class Parts(Protocol):
+    """What tests need to know of the running parts, however they were started."""
+
+    @property
+    def kafka_bootstrap(self) -> str: ...
+
+    def mongo_url(self, store: str) -> str: ...
+
+    @property
+    def redis_url(self) -> str: ...
+
+
+def _container_parts() -> Iterator[Parts]:
+    reason = engine_unavailable_reason()
+    if reason is not None:
+        pytest.skip(f"CHORUS_TEST_PARTS=containers but {reason}")
+    stack = ContainerStack()
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+
+
 @pytest.fixture(scope="session")
-def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Kafka, a MongoDB-wire server and Redis as real processes, for the whole session."""
+def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parts]:
+    """Kafka, a MongoDB-wire server and Redis, for the whole session.
+
+    Native processes by default; official container images with
+    CHORUS_TEST_PARTS=containers where a Docker-compatible engine exists.
+    """
+    if os.environ.get("CHORUS_TEST_PARTS", "native") == "containers":
+        yield from _container_parts()
+        return
     ports = StackPorts(
         kafka=[free_port()],
         kafka_controller=[free_port()],
@@ -61,7 +95,7 @@ class Namespace:
 
 
 @pytest.fixture
-def namespace(infra: Stack, request: pytest.FixtureRequest) -> Namespace:
+def namespace(infra: Parts, request: pytest.FixtureRequest) -> Namespace:
     slug = re.sub(r"[^a-z0-9]", "", request.node.name.lower())[:20]
     return Namespace(
         token=f"{slug}_{uuid4().hex[:8]}",
