@@ -62,6 +62,15 @@ def _java(libs: Path, main_class: str, *args: str, log4j: Path | None = None) ->
     return [*command, "-cp", f"{libs}/*", main_class, *args]
 
 
+def _random_cluster_id() -> str:
+    """A URL-safe base64 UUID, as StorageTool random-uuid prints: never starting with '-',
+    which the tool's own argument parser would take for an option."""
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
+
+
 @dataclass(frozen=True)
 class KafkaNode:
     node_id: int
@@ -129,10 +138,7 @@ class KafkaCluster:
         (self.state_dir / "log4j2.properties").write_text(_LOG4J2)
         cluster_id_file = self.state_dir / "cluster.id"
         if not cluster_id_file.exists():
-            # KRaft wants a URL-safe base64 UUID, as StorageTool random-uuid prints.
-            cluster_id_file.write_text(
-                base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-            )
+            cluster_id_file.write_text(_random_cluster_id())
         cluster_id = cluster_id_file.read_text().strip()
         for node in self.nodes:
             node_dir = self.state_dir / f"node-{node.node_id}"

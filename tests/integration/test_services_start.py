@@ -1,0 +1,64 @@
+"""Every service starts against the real parts and reports ready; the gateway sees them."""
+
+import contextlib
+
+import httpx
+import pytest
+
+from chorus_devinfra.pytest_plugin import Namespace
+from chorus_devinfra.serving import serving
+from forums.api.app import create_app as create_forums
+from forums.settings import ForumsSettings
+from gateway.api.app import create_app as create_gateway
+from gateway.settings import GatewaySettings
+from reviews.api.app import create_app as create_reviews
+from reviews.settings import ReviewsSettings
+from tests.conftest import settings_for
+from users.api.app import create_app as create_users
+from users.settings import UsersSettings
+
+pytestmark = pytest.mark.integration
+
+
+async def test_every_service_is_ready_and_the_gateway_reports_the_whole_system(
+    namespace: Namespace,
+) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        users = await stack.enter_async_context(
+            serving(create_users(settings_for(UsersSettings, namespace)))
+        )
+        reviews = await stack.enter_async_context(
+            serving(create_reviews(settings_for(ReviewsSettings, namespace)))
+        )
+        forums = await stack.enter_async_context(
+            serving(create_forums(settings_for(ForumsSettings, namespace)))
+        )
+        gateway_settings = GatewaySettings(
+            users_url=users, reviews_url=reviews, forums_urls=[forums]
+        )
+        gateway = await stack.enter_async_context(serving(create_gateway(gateway_settings)))
+        client = await stack.enter_async_context(httpx.AsyncClient())
+
+        for url in (users, reviews, forums):
+            response = await client.get(f"{url}/readyz")
+            assert response.status_code == 200, response.text
+        whole = await client.get(f"{gateway}/readyz")
+
+    assert whole.status_code == 200
+    assert whole.json()["checks"] == {"users[0]": "ok", "reviews[0]": "ok", "forums[0]": "ok"}
+
+
+async def test_the_gateway_is_not_ready_while_a_service_is_down(namespace: Namespace) -> None:
+    async with serving(create_users(settings_for(UsersSettings, namespace))) as users:
+        settings = GatewaySettings(
+            users_url=users,
+            reviews_url="http://127.0.0.1:9",  # nothing listens there
+            forums_urls=["http://127.0.0.1:9"],
+            upstream_timeout_seconds=1.0,
+        )
+        async with serving(create_gateway(settings)) as gateway, httpx.AsyncClient() as client:
+            response = await client.get(f"{gateway}/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["users[0]"] == "ok"
+    assert response.json()["checks"]["reviews[0]"] == "down"
