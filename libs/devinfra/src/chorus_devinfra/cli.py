@@ -4,27 +4,35 @@ import argparse
 import sys
 
 from chorus_devinfra.kafka import kafka_libs
-from chorus_devinfra.paths import data_dir
 from chorus_devinfra.services import (
     SERVICES,
     service_process,
     start_services,
     stop_services,
 )
+from chorus_devinfra.settings import InfraSettings
 from chorus_devinfra.stack import Stack, StackPorts
 
 
-def _stack(kafka_nodes: int) -> Stack:
-    ports = StackPorts()
-    if kafka_nodes > 1:
-        ports.kafka = [9092 + 10 * index for index in range(kafka_nodes)]
-        ports.kafka_controller = [9093 + 10 * index for index in range(kafka_nodes)]
-    return Stack(data_dir(), ports)
+def _stack(settings: InfraSettings, kafka_nodes: int) -> Stack:
+    ports = StackPorts(
+        kafka=[settings.kafka_port + 10 * index for index in range(kafka_nodes)],
+        kafka_controller=[
+            settings.kafka_controller_port + 10 * index for index in range(kafka_nodes)
+        ],
+        mongo={
+            "users": settings.mongo_users_port,
+            "reviews": settings.mongo_reviews_port,
+            "forums": settings.mongo_forums_port,
+        },
+        redis=settings.redis_port,
+    )
+    return Stack(settings.data_dir, ports)
 
 
-def _status(stack: Stack) -> int:
+def _status(stack: Stack, settings: InfraSettings) -> int:
     down = 0
-    services = [service_process(spec, data_dir()) for spec in SERVICES]
+    services = [service_process(spec, stack, settings) for spec in SERVICES]
     for server in [*stack.servers(), *services]:
         running = server.running()
         down += not running
@@ -41,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--kafka-nodes", type=int, default=1, choices=[1, 3])
     args = parser.parse_args(argv)
-    stack = _stack(args.kafka_nodes)
+    settings = InfraSettings()
+    stack = _stack(settings, args.kafka_nodes)
     if args.action == "install":
         print(f"kafka jars: {kafka_libs()}")
         return 0
@@ -53,16 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"redis     {stack.redis_url}")
         print(f"logs      {stack.state_dir / 'logs'}")
         if not args.parts_only:
-            start_services(data_dir())
-            for spec in SERVICES:
-                print(f"{spec.name:<9} http://127.0.0.1:{spec.port}")
+            for spec, process in zip(SERVICES, start_services(stack, settings), strict=True):
+                print(f"{spec.name:<9} http://127.0.0.1:{process.port}")
         return 0
     if args.action == "down":
-        stop_services(data_dir())
+        stop_services(stack, settings)
         stack.stop()
         print("parts stopped")
         return 0
-    return _status(stack)
+    return _status(stack, settings)
 
 
 if __name__ == "__main__":

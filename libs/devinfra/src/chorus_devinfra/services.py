@@ -5,34 +5,55 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 
 from chorus_devinfra.process import ManagedProcess, StartError
+from chorus_devinfra.settings import InfraSettings
+from chorus_devinfra.stack import Stack
 
 
 @dataclass(frozen=True)
 class ServiceSpec:
     name: str
-    module: str
-    port: int
     env_prefix: str
+    store: str | None  # the MongoDB-wire server it owns; None for the gateway
 
 
 SERVICES = (
-    ServiceSpec("users", "users", 8101, "CHORUS_USERS_"),
-    ServiceSpec("reviews", "reviews", 8102, "CHORUS_REVIEWS_"),
-    ServiceSpec("forums", "forums", 8103, "CHORUS_FORUMS_"),
-    ServiceSpec("gateway", "gateway", 8100, "CHORUS_GATEWAY_"),
+    ServiceSpec("users", "CHORUS_USERS_", "users"),
+    ServiceSpec("reviews", "CHORUS_REVIEWS_", "reviews"),
+    ServiceSpec("forums", "CHORUS_FORUMS_", "forums"),
+    ServiceSpec("gateway", "CHORUS_GATEWAY_", None),
 )
 
 
-def service_process(spec: ServiceSpec, state_dir: Path) -> ManagedProcess:
+def _port(spec: ServiceSpec, settings: InfraSettings) -> int:
+    return int(getattr(settings, f"{spec.name}_port"))
+
+
+def _environment(spec: ServiceSpec, stack: Stack, settings: InfraSettings) -> dict[str, str]:
+    """Point the service at this stack's parts, whatever ports they were given."""
+    prefix = spec.env_prefix
+    env = {f"{prefix}PORT": str(_port(spec, settings)), f"{prefix}LOG_JSON": "true"}
+    if spec.store is None:
+        for upstream in ("users", "reviews"):
+            env[f"{prefix}{upstream.upper()}_URL"] = (
+                f"http://127.0.0.1:{getattr(settings, f'{upstream}_port')}"
+            )
+        env[f"{prefix}FORUMS_URLS"] = f'["http://127.0.0.1:{settings.forums_port}"]'
+        return env
+    env[f"{prefix}KAFKA_BOOTSTRAP"] = stack.kafka_bootstrap
+    env[f"{prefix}MONGODB_URL"] = stack.mongo_url(spec.store)
+    env[f"{prefix}REDIS_URL"] = stack.redis_url
+    return env
+
+
+def service_process(spec: ServiceSpec, stack: Stack, settings: InfraSettings) -> ManagedProcess:
     return ManagedProcess(
         name=f"service-{spec.name}",
-        command=[sys.executable, "-m", spec.module],
-        port=spec.port,
-        state_dir=state_dir,
-        env={f"{spec.env_prefix}PORT": str(spec.port), f"{spec.env_prefix}LOG_JSON": "true"},
+        command=[sys.executable, "-m", spec.name],
+        port=_port(spec, settings),
+        state_dir=stack.state_dir,
+        env=_environment(spec, stack, settings),
     )
 
 
@@ -52,16 +73,16 @@ def wait_until_ready(url: str, timeout: float = 90.0) -> None:
     raise StartError(f"{url} not ready after {timeout:.0f}s: {last_error}")
 
 
-def start_services(state_dir: Path) -> list[ManagedProcess]:
-    processes = [service_process(spec, state_dir) for spec in SERVICES]
+def start_services(stack: Stack, settings: InfraSettings) -> list[ManagedProcess]:
+    processes = [service_process(spec, stack, settings) for spec in SERVICES]
     for process in processes:
         process.launch()
-    for spec, process in zip(SERVICES, processes, strict=True):
+    for process in processes:
         process.wait_ready()
-        wait_until_ready(f"http://127.0.0.1:{spec.port}/readyz")
+        wait_until_ready(f"http://127.0.0.1:{process.port}/readyz")
     return processes
 
 
-def stop_services(state_dir: Path) -> None:
+def stop_services(stack: Stack, settings: InfraSettings) -> None:
     for spec in reversed(SERVICES):
-        service_process(spec, state_dir).stop()
+        service_process(spec, stack, settings).stop()
