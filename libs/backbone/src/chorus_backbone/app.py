@@ -9,6 +9,7 @@ from chorus_backbone.correlation import CorrelationMiddleware
 from chorus_backbone.errors import install_error_handlers
 from chorus_backbone.health import health_router
 from chorus_backbone.logs import configure_logging
+from chorus_backbone.observability import instrument
 from chorus_backbone.runtime import Runtime
 
 Hook = Callable[[Runtime], Awaitable[None]]
@@ -39,6 +40,12 @@ def create_service_app(
 
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.runtime = runtime
+    instrument(
+        app,
+        service=settings.service_name,
+        otlp_endpoint=settings.otlp_endpoint,
+        sample_ratio=settings.trace_sample_ratio,
+    )
     app.add_middleware(CorrelationMiddleware)
     install_error_handlers(app)
     app.include_router(

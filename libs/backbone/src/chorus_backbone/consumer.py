@@ -10,6 +10,7 @@ order holds; after the last attempt the message goes to ``<topic>.dlq``.
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -20,6 +21,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponential_jitter
 
+from chorus_backbone import metrics
 from chorus_backbone.correlation import bind_correlation_id, reset_correlation_id
 from chorus_backbone.dead_letters import DeadLetters
 from chorus_schemas import Envelope, EnvelopeError, Event, TopicNames, parse_event
@@ -56,6 +58,7 @@ class EventConsumer:
         retry: RetryPolicy = RetryPolicy(),
         topics: TopicNames | None = None,
     ) -> None:
+        self.logical_topic = str(topic)
         self.topic = (topics or TopicNames()).name(topic)
         self.group = group
         self.handlers = {
@@ -87,12 +90,23 @@ class EventConsumer:
         try:
             envelope = Envelope.from_bytes(record.value or b"")
         except EnvelopeError as exc:
-            return await self._dead_letter(record, exc, attempts=1)
+            outcome = await self._dead_letter(record, exc, attempts=1)
+            metrics.EVENTS_HANDLED.labels(
+                self.logical_topic, self.group, "unparsable", outcome
+            ).inc()
+            return outcome
         token = bind_correlation_id(envelope.correlation_id)
+        started = time.perf_counter()
         try:
-            return await self._dispatch(record, envelope)
+            outcome = await self._dispatch(record, envelope)
         finally:
             reset_correlation_id(token)
+        if outcome is not Outcome.IGNORED:
+            metrics.EVENT_HANDLER_SECONDS.labels(
+                self.logical_topic, self.group, envelope.type
+            ).observe(time.perf_counter() - started)
+        metrics.EVENTS_HANDLED.labels(self.logical_topic, self.group, envelope.type, outcome).inc()
+        return outcome
 
     async def _dispatch(self, record: ConsumerRecord, envelope: Envelope) -> Outcome:
         handler = self.handlers.get((envelope.type, envelope.version))
@@ -119,6 +133,8 @@ class EventConsumer:
             ):
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
+                    if attempts > 1:
+                        metrics.EVENT_RETRIES.labels(self.logical_topic, self.group).inc()
                     await handler(envelope, event)
         except RetryError as exc:
             failure = exc.last_attempt.exception() or exc
@@ -137,4 +153,5 @@ class EventConsumer:
             error,
         )
         await self.dead_letters.send(record, error=error, attempts=attempts)
+        metrics.DLQ_MESSAGES.labels(self.logical_topic, self.group).inc()
         return Outcome.DEAD_LETTERED

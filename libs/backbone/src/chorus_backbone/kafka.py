@@ -4,6 +4,12 @@ import asyncio
 from typing import Protocol
 
 from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from opentelemetry import trace
+from prometheus_client import REGISTRY
+
+from chorus_backbone.tracing import attach_trace_headers, detach
 
 
 class RawPublisher(Protocol):
@@ -29,6 +35,12 @@ def make_broker(bootstrap: str, *, client_id: str) -> KafkaBroker:
         enable_idempotence=True,
         acks="all",
         request_timeout_ms=10_000,
+        middlewares=[
+            # Spans for every publish and consume, linked by W3C traceparent headers.
+            KafkaTelemetryMiddleware(tracer_provider=trace.get_tracer_provider()),
+            # Messages consumed and published, by topic, with processing time.
+            KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id),
+        ],
     )
 
 
@@ -41,14 +53,20 @@ class BrokerPublisher:
     async def send_many(self, messages: list[OutgoingMessage]) -> None:
         # Queue every record first, then wait: aiokafka batches them and the
         # idempotent producer keeps each partition in the order queued.
-        pending = [
-            await self.broker.publish(
-                message.body,
-                message.topic,
-                key=message.key.encode(),
-                headers=message.headers,
-                no_confirm=True,
-            )
-            for message in messages
-        ]
+        pending = []
+        for message in messages:
+            # Publish under the trace of the request that wrote the event.
+            token = attach_trace_headers(message.headers)
+            try:
+                pending.append(
+                    await self.broker.publish(
+                        message.body,
+                        message.topic,
+                        key=message.key.encode(),
+                        headers=dict(message.headers),
+                        no_confirm=True,
+                    )
+                )
+            finally:
+                detach(token)
         await asyncio.gather(*pending)

@@ -6,6 +6,7 @@ import sys
 from pythonjsonlogger.json import JsonFormatter
 
 from chorus_backbone.correlation import current_correlation_id
+from chorus_backbone.tracing import current_trace_id
 
 
 class _ContextFilter(logging.Filter):
@@ -16,6 +17,7 @@ class _ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.service = self.service
         record.correlation_id = current_correlation_id()
+        record.trace_id = current_trace_id()
         return True
 
 
@@ -26,7 +28,8 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     if json:
         handler.setFormatter(
             JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(correlation_id)s",
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(correlation_id)s "
+                "%(trace_id)s",
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             )
         )

@@ -9,6 +9,7 @@ from pymongo import ASCENDING
 
 from chorus_backbone.correlation import current_correlation_id
 from chorus_backbone.mongo import Database, Document, Session
+from chorus_backbone.tracing import current_trace_headers
 from chorus_schemas import Envelope, Event
 
 OUTBOX_COLLECTION = "outbox"
@@ -42,7 +43,7 @@ class Outbox:
                 "topic": str(event.TOPIC),
                 "key": envelope.key,
                 "type": envelope.type,
-                "headers": envelope.headers(),
+                "headers": {**envelope.headers(), **current_trace_headers()},
                 "body": Binary(envelope.to_bytes()),
                 "created_ns": time.time_ns(),
                 "sent_at": None,

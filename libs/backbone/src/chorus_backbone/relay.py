@@ -3,9 +3,11 @@
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+from chorus_backbone import metrics
 from chorus_backbone.kafka import OutgoingMessage, RawPublisher
 from chorus_backbone.lease import Lease
 from chorus_backbone.mongo import Database
@@ -13,6 +15,8 @@ from chorus_backbone.outbox import Outbox
 from chorus_schemas import TopicNames
 
 logger = logging.getLogger(__name__)
+
+_BACKLOG_OBSERVE_SECONDS = 2.0
 
 
 class OutboxRelay:
@@ -65,16 +69,29 @@ class OutboxRelay:
             ]
         )
         await self.outbox.mark_sent([entry["_id"] for entry in entries])
+        for entry in entries:
+            metrics.EVENTS_PUBLISHED.labels(self.outbox.source, entry["topic"], entry["type"]).inc()
         return len(entries)
+
+    async def observe_backlog(self) -> None:
+        count, oldest = await self.outbox.backlog()
+        age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+        metrics.OUTBOX_BACKLOG.labels(self.outbox.source).set(count)
+        metrics.OUTBOX_OLDEST_AGE.labels(self.outbox.source).set(max(0.0, age))
 
     async def run(self) -> None:
         failures = 0
+        observed_at = 0.0
         while True:
             try:
                 sent = await self.relay_once() if await self.lease.acquire() else 0
                 failures = 0
+                if time.monotonic() - observed_at > _BACKLOG_OBSERVE_SECONDS:
+                    await self.observe_backlog()
+                    observed_at = time.monotonic()
             except Exception:
                 failures += 1
+                metrics.RELAY_FAILURES.labels(self.outbox.source).inc()
                 logger.exception("outbox relay failed; retrying", extra={"failures": failures})
                 sent = 0
                 await asyncio.sleep(min(5.0, self.poll_seconds * 2**failures))

@@ -31,3 +31,7 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_initial_seconds: float = Field(default=0.1, ge=0)
     consumer_backoff_max_seconds: float = Field(default=5.0, ge=0)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
+    otlp_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP collector base URL; no tracing when unset."
+    )
+    trace_sample_ratio: float = Field(default=1.0, ge=0, le=1)

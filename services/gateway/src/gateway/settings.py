@@ -15,6 +15,8 @@ class GatewaySettings(BaseSettings):
     upstream_timeout_seconds: float = 5.0
     log_level: str = "INFO"
     log_json: bool = True
+    otlp_endpoint: str | None = None
+    trace_sample_ratio: float = 1.0
 
     def upstreams(self) -> dict[str, list[str]]:
         return {

@@ -10,6 +10,7 @@ from chorus_backbone.correlation import CorrelationMiddleware
 from chorus_backbone.errors import install_error_handlers
 from chorus_backbone.health import Check, health_router
 from chorus_backbone.logs import configure_logging
+from chorus_backbone.observability import instrument
 from gateway.settings import GatewaySettings
 
 
@@ -34,6 +35,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await client.aclose()
 
     app = FastAPI(title="Chorus", lifespan=lifespan)
+    instrument(
+        app,
+        service=settings.service_name,
+        otlp_endpoint=settings.otlp_endpoint,
+        sample_ratio=settings.trace_sample_ratio,
+    )
     app.add_middleware(CorrelationMiddleware)
     install_error_handlers(app)
     checks = {
