@@ -8,9 +8,7 @@ from chorus_schemas.envelope import HEADER_CORRELATION_ID, HEADER_EVENT_ID, HEAD
 from chorus_schemas.events.ratings import RatingChanged
 from chorus_schemas.registry import UnknownEventError
 
-RATING = RatingChanged(
-    album_id=7, rating_id=3, user_id=2, score=4.5, avg_rating=4.25, ratings_count=2
-)
+RATING = RatingChanged(album_id=7, rating_id=3, user_id=2, score=4.5, avg_rating=4.25, ratings_count=2)
 
 
 def test_an_envelope_survives_the_wire_and_parses_back_to_its_event() -> None:

@@ -5,6 +5,7 @@ import contextlib
 import httpx
 import pytest
 
+from chorus_devinfra.process import free_port
 from chorus_devinfra.pytest_plugin import Namespace
 from chorus_devinfra.serving import serving
 from forums.api.app import create_app as create_forums
@@ -13,7 +14,6 @@ from gateway.api.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
 from reviews.api.app import create_app as create_reviews
 from reviews.settings import ReviewsSettings
-from tests.conftest import settings_for
 from users.api.app import create_app as create_users
 from users.settings import UsersSettings
 
@@ -24,18 +24,14 @@ async def test_every_service_is_ready_and_the_gateway_reports_the_whole_system(
     namespace: Namespace,
 ) -> None:
     async with contextlib.AsyncExitStack() as stack:
-        users = await stack.enter_async_context(
-            serving(create_users(settings_for(UsersSettings, namespace)))
-        )
+        users = await stack.enter_async_context(serving(create_users(namespace.settings(UsersSettings, grpc_port=free_port()))))
         reviews = await stack.enter_async_context(
-            serving(create_reviews(settings_for(ReviewsSettings, namespace)))
+            serving(create_reviews(namespace.settings(ReviewsSettings)))
         )
         forums = await stack.enter_async_context(
-            serving(create_forums(settings_for(ForumsSettings, namespace)))
+            serving(create_forums(namespace.settings(ForumsSettings)))
         )
-        gateway_settings = GatewaySettings(
-            users_url=users, reviews_url=reviews, forums_urls=[forums]
-        )
+        gateway_settings = GatewaySettings(users_url=users, reviews_url=reviews, forums_urls=[forums])
         gateway = await stack.enter_async_context(serving(create_gateway(gateway_settings)))
         client = await stack.enter_async_context(httpx.AsyncClient())
 
@@ -49,7 +45,7 @@ async def test_every_service_is_ready_and_the_gateway_reports_the_whole_system(
 
 
 async def test_the_gateway_is_not_ready_while_a_service_is_down(namespace: Namespace) -> None:
-    async with serving(create_users(settings_for(UsersSettings, namespace))) as users:
+    async with serving(create_users(namespace.settings(UsersSettings, grpc_port=free_port()))) as users:
         settings = GatewaySettings(
             users_url=users,
             reviews_url="http://127.0.0.1:9",  # nothing listens there

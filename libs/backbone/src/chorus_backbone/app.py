@@ -5,6 +5,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from chorus_backbone.auth import TokenCodec
+from chorus_backbone.body_limit import BodySizeLimitMiddleware
 from chorus_backbone.correlation import CorrelationMiddleware
 from chorus_backbone.errors import install_error_handlers
 from chorus_backbone.health import health_router
@@ -40,17 +42,17 @@ def create_service_app(
 
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.tokens = TokenCodec(settings.token_keys())
     instrument(
         app,
         service=settings.service_name,
         otlp_endpoint=settings.otlp_endpoint,
         sample_ratio=settings.trace_sample_ratio,
     )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationMiddleware)
     install_error_handlers(app)
-    app.include_router(
-        health_router(runtime.readiness_checks(), timeout=settings.readiness_timeout_seconds)
-    )
+    app.include_router(health_router(runtime.readiness_checks(), timeout=settings.readiness_timeout_seconds))
     for router in routers:
         app.include_router(router)
     return app

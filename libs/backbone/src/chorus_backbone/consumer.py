@@ -61,9 +61,7 @@ class EventConsumer:
         self.logical_topic = str(topic)
         self.topic = (topics or TopicNames()).name(topic)
         self.group = group
-        self.handlers = {
-            (event_type.TYPE, event_type.VERSION): h for event_type, h in handlers.items()
-        }
+        self.handlers = {(event_type.TYPE, event_type.VERSION): h for event_type, h in handlers.items()}
         self.known_types = {event_type.TYPE for event_type in handlers}
         self.dead_letters = dead_letters
         self.retry = retry
@@ -91,9 +89,7 @@ class EventConsumer:
             envelope = Envelope.from_bytes(record.value or b"")
         except EnvelopeError as exc:
             outcome = await self._dead_letter(record, exc, attempts=1)
-            metrics.EVENTS_HANDLED.labels(
-                self.logical_topic, self.group, "unparsable", outcome
-            ).inc()
+            metrics.EVENTS_HANDLED.labels(self.logical_topic, self.group, "unparsable", outcome).inc()
             return outcome
         token = bind_correlation_id(envelope.correlation_id)
         started = time.perf_counter()
@@ -102,9 +98,9 @@ class EventConsumer:
         finally:
             reset_correlation_id(token)
         if outcome is not Outcome.IGNORED:
-            metrics.EVENT_HANDLER_SECONDS.labels(
-                self.logical_topic, self.group, envelope.type
-            ).observe(time.perf_counter() - started)
+            metrics.EVENT_HANDLER_SECONDS.labels(self.logical_topic, self.group, envelope.type).observe(
+                time.perf_counter() - started
+            )
         metrics.EVENTS_HANDLED.labels(self.logical_topic, self.group, envelope.type, outcome).inc()
         return outcome
 
@@ -141,9 +137,7 @@ class EventConsumer:
             return await self._dead_letter(record, failure, attempts)
         return Outcome.HANDLED
 
-    async def _dead_letter(
-        self, record: ConsumerRecord, error: BaseException, attempts: int
-    ) -> Outcome:
+    async def _dead_letter(self, record: ConsumerRecord, error: BaseException, attempts: int) -> Outcome:
         logger.error(
             "dead-lettering %s[%s]@%s after %s attempt(s): %r",
             record.topic,

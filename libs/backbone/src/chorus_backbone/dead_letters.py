@@ -30,9 +30,7 @@ class DeadLetters:
         self.publisher = publisher
         self.group = group
 
-    async def send(
-        self, record: ConsumerRecord, *, error: BaseException | str, attempts: int
-    ) -> None:
+    async def send(self, record: ConsumerRecord, *, error: BaseException | str, attempts: int) -> None:
         """Publish the original bytes and key, with the failure described in headers."""
         headers = _decoded_headers(record)
         headers.update(

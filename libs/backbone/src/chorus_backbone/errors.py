@@ -1,6 +1,7 @@
 """One error shape everywhere: {"error": {"code", "message", "request_id"}}; never a stack trace."""
 
 import logging
+from enum import StrEnum
 from http import HTTPStatus
 from typing import Any
 
@@ -14,12 +15,55 @@ from chorus_backbone.correlation import current_correlation_id
 logger = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
-    """An error a client can act on, raised by handlers and mapped to its status."""
+class ErrorKind(StrEnum):
+    """What went wrong, in terms a handler knows; the HTTP edge maps it to a status."""
+
+    BAD_REQUEST = "bad_request"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    TOO_LARGE = "too_large"
+    INVALID = "invalid"
+    RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"
+
+
+_STATUS = {
+    ErrorKind.BAD_REQUEST: 400,
+    ErrorKind.UNAUTHORIZED: 401,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.TOO_LARGE: 413,
+    ErrorKind.INVALID: 422,
+    ErrorKind.RATE_LIMITED: 429,
+    ErrorKind.UNAVAILABLE: 503,
+}
+
+
+class ChorusError(Exception):
+    """An error a client can act on, raised by handlers (which never see HTTP)."""
 
     def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+        self,
+        kind: ErrorKind,
+        code: str,
+        message: str,
+        *,
+        retry_after_seconds: int | None = None,
     ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.retry_after_seconds = retry_after_seconds
+
+
+class ApiError(Exception):
+    """An error raised at the HTTP edge with an explicit status."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -28,9 +72,7 @@ class ApiError(Exception):
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "error": {"code": code, "message": message, "request_id": current_correlation_id(), **extra}
-    }
+    return {"error": {"code": code, "message": message, "request_id": current_correlation_id(), **extra}}
 
 
 def _code_for(status: int) -> str:
@@ -45,6 +87,14 @@ async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(exc.code, exc.message), exc.status, headers=exc.headers)
 
 
+async def _chorus_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ChorusError)
+    headers = None
+    if exc.retry_after_seconds is not None:
+        headers = {"Retry-After": str(max(1, exc.retry_after_seconds))}
+    return JSONResponse(error_body(exc.code, exc.message), _STATUS[exc.kind], headers=headers)
+
+
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     return JSONResponse(
@@ -56,13 +106,13 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if any(error.get("type") == "json_invalid" for error in exc.errors()):
+        return JSONResponse(error_body("invalid_json", "the request body is not valid JSON"), 400)
     fields = [
         {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
         for error in exc.errors()
     ]
-    return JSONResponse(
-        error_body("validation_failed", "the request did not validate", fields=fields), 422
-    )
+    return JSONResponse(error_body("validation_failed", "the request did not validate", fields=fields), 422)
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -72,6 +122,7 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(ChorusError, _chorus_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -31,9 +31,7 @@ class ProcessedEvents:
             "processed_at", expireAfterSeconds=int(self.retention.total_seconds())
         )
 
-    async def apply_once(
-        self, envelope: Envelope, update: Callable[[Session], Awaitable[None]]
-    ) -> bool:
+    async def apply_once(self, envelope: Envelope, update: Callable[[Session], Awaitable[None]]) -> bool:
         """Run ``update`` unless this event was applied before; True when it ran."""
 
         marker_id = f"{self.consumer}:{envelope.id}"
@@ -58,9 +56,4 @@ class ProcessedEvents:
         return await in_transaction(self.client, record_and_update)
 
     async def seen(self, envelope: Envelope) -> bool:
-        return (
-            await self.collection.count_documents(
-                {"_id": f"{self.consumer}:{envelope.id}"}, limit=1
-            )
-            > 0
-        )
+        return await self.collection.count_documents({"_id": f"{self.consumer}:{envelope.id}"}, limit=1) > 0

@@ -28,16 +28,13 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     if json:
         handler.setFormatter(
             JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(correlation_id)s "
-                "%(trace_id)s",
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(correlation_id)s %(trace_id)s",
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             )
         )
     else:
         handler.setFormatter(
-            logging.Formatter(
-                "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
-            )
+            logging.Formatter("%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s")
         )
     root = logging.getLogger()
     root.handlers[:] = [handler]

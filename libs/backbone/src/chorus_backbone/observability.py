@@ -50,9 +50,7 @@ async def _metrics(_: Request) -> Response:
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
-def instrument(
-    app: FastAPI, *, service: str, otlp_endpoint: str | None, sample_ratio: float
-) -> None:
+def instrument(app: FastAPI, *, service: str, otlp_endpoint: str | None, sample_ratio: float) -> None:
     """/metrics, HTTP metrics, and one span per request (when tracing is configured)."""
     configure_tracing(service, otlp_endpoint=otlp_endpoint, sample_ratio=sample_ratio)
     app.add_route("/metrics", _metrics, include_in_schema=False)

@@ -18,9 +18,7 @@ OUTBOX_COLLECTION = "outbox"
 class Outbox:
     """The ``outbox`` collection of one service's database."""
 
-    def __init__(
-        self, database: Database, *, source: str, sent_ttl: timedelta = timedelta(days=7)
-    ) -> None:
+    def __init__(self, database: Database, *, source: str, sent_ttl: timedelta = timedelta(days=7)) -> None:
         self.collection = database[OUTBOX_COLLECTION]
         self.source = source
         self.sent_ttl = sent_ttl

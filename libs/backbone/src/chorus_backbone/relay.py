@@ -42,9 +42,7 @@ class OutboxRelay:
         self.topics = topics
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
-        self.lease = Lease(
-            database, name="outbox-relay", owner=uuid4().hex, duration=lease_duration
-        )
+        self.lease = Lease(database, name="outbox-relay", owner=uuid4().hex, duration=lease_duration)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 

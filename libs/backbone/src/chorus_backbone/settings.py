@@ -1,7 +1,11 @@
 """Settings every service shares; each service subclasses with its own env prefix."""
 
-from pydantic import Field
+from datetime import timedelta
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from chorus_backbone.auth import TokenKeys
 
 
 class ServiceSettings(BaseSettings):
@@ -35,3 +39,19 @@ class ServiceSettings(BaseSettings):
         default=None, description="OTLP/HTTP collector base URL; no tracing when unset."
     )
     trace_sample_ratio: float = Field(default=1.0, ge=0, le=1)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Signing keys: the defaults serve local development only; set real ones in deployment.
+    jwt_issuer: str = "chorus"
+    jwt_key_id: str = "local-1"
+    jwt_secret: SecretStr = SecretStr("chorus-local-user-token-key-change-me")
+    service_token_secret: SecretStr = SecretStr("chorus-local-service-token-key-change-me")
+    user_token_ttl_seconds: int = Field(default=12 * 3600, ge=60)
+
+    def token_keys(self) -> TokenKeys:
+        return TokenKeys(
+            issuer=self.jwt_issuer,
+            key_id=self.jwt_key_id,
+            user_secret=self.jwt_secret.get_secret_value(),
+            service_secret=self.service_token_secret.get_secret_value(),
+            user_token_ttl=timedelta(seconds=self.user_token_ttl_seconds),
+        )

@@ -141,12 +141,8 @@ async def test_a_poison_message_goes_to_the_dlq_after_bounded_retries_and_the_pa
 
     topic = topics.name(Topic.USERS_EVENTS)
     await _send(producer, topic, b"{not an envelope")
-    await _send(
-        producer, topic, Envelope.wrap(UserRegistered(user_id=1, username="explodes"), source="t")
-    )
-    await _send(
-        producer, topic, Envelope.wrap(UserRegistered(user_id=1, username="fine"), source="t")
-    )
+    await _send(producer, topic, Envelope.wrap(UserRegistered(user_id=1, username="explodes"), source="t"))
+    await _send(producer, topic, Envelope.wrap(UserRegistered(user_id=1, username="fine"), source="t"))
 
     group = namespace.group("users")
     broker = await _running(
@@ -234,9 +230,7 @@ async def test_events_of_types_a_consumer_does_not_handle_are_skipped_not_dead_l
         seen.append(event.user_id)
 
     topic = topics.name(Topic.USERS_EVENTS)
-    await _send(
-        producer, topic, Envelope.wrap(FriendAccepted(sender_id=1, receiver_id=2), source="t")
-    )
+    await _send(producer, topic, Envelope.wrap(FriendAccepted(sender_id=1, receiver_id=2), source="t"))
     await _send(producer, topic, Envelope.wrap(UserRegistered(user_id=6, username="e"), source="t"))
     group = namespace.group("only-users")
     broker = await _running(
@@ -257,8 +251,5 @@ async def test_events_of_types_a_consumer_does_not_handle_are_skipped_not_dead_l
         await broker.stop()
 
     assert (
-        await read_topic(
-            namespace.kafka_bootstrap, topics.dlq(Topic.USERS_EVENTS), count=1, timeout=1
-        )
-        == []
+        await read_topic(namespace.kafka_bootstrap, topics.dlq(Topic.USERS_EVENTS), count=1, timeout=1) == []
     )

@@ -78,12 +78,8 @@ def _service(
     @router.post("/users/{user_id}")
     async def register(user_id: int, username: str) -> dict[str, int]:
         async def write(session: mongo.Session) -> None:
-            await runtime.database.users.insert_one(
-                {"_id": user_id, "username": username}, session=session
-            )
-            await runtime.outbox.add(
-                UserRegistered(user_id=user_id, username=username), session=session
-            )
+            await runtime.database.users.insert_one({"_id": user_id, "username": username}, session=session)
+            await runtime.outbox.add(UserRegistered(user_id=user_id, username=username), session=session)
 
         await mongo.in_transaction(runtime.mongo_client, write)
         runtime.relay.notify()
@@ -159,9 +155,7 @@ async def test_http_event_and_outbox_metrics_are_scraped_over_http(
     group = {"topic": topic, "group": runtime.group("probe-projection")}
     handled = {**group, "type": user_registered}
     assert metric_value(text, "chorus_events_handled_total", **handled, outcome="handled") == 2
-    assert (
-        metric_value(text, "chorus_events_handled_total", **handled, outcome="dead_lettered") == 1
-    )
+    assert metric_value(text, "chorus_events_handled_total", **handled, outcome="dead_lettered") == 1
     assert metric_value(text, "chorus_event_retries_total", **group) == 1
     assert metric_value(text, "chorus_dlq_messages_total", **group) == 1
     assert metric_value(text, "chorus_outbox_backlog", service="measured") is not None

@@ -118,9 +118,7 @@ async def test_events_of_one_key_are_published_in_the_order_written(
     for name in names:
         await mongo.in_transaction(
             mongo_client,
-            lambda session, name=name: outbox.add(
-                UserRegistered(user_id=5, username=name), session=session
-            ),
+            lambda session, name=name: outbox.add(UserRegistered(user_id=5, username=name), session=session),
         )
 
     relay = _relay(database, broker, namespace)
@@ -214,9 +212,7 @@ async def test_the_relay_keeps_running_through_a_failed_publish(
     )
     relay.start()
     try:
-        await eventually(
-            lambda: database.outbox.count_documents({"sent_at": None}), lambda n: n == 0
-        )
+        await eventually(lambda: database.outbox.count_documents({"sent_at": None}), lambda n: n == 0)
     finally:
         await relay.stop()
 

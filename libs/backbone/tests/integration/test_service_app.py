@@ -57,9 +57,7 @@ def _router() -> APIRouter:
 async def test_readiness_follows_a_dependency_going_away_and_coming_back(
     namespace: Namespace, own_redis: ManagedProcess
 ) -> None:
-    app = create_service_app(
-        Runtime.from_settings(_settings(namespace, own_redis.port)), title="probe"
-    )
+    app = create_service_app(Runtime.from_settings(_settings(namespace, own_redis.port)), title="probe")
     async with serving(app) as url, httpx.AsyncClient(base_url=url) as client:
         ready = await client.get("/readyz")
         assert ready.status_code == 200
@@ -75,9 +73,7 @@ async def test_readiness_follows_a_dependency_going_away_and_coming_back(
         assert (await client.get("/healthz")).status_code == 200
 
         own_redis.start()
-        await eventually(
-            lambda: client.get("/readyz"), lambda response: response.status_code == 200
-        )
+        await eventually(lambda: client.get("/readyz"), lambda response: response.status_code == 200)
 
 
 async def test_errors_have_one_shape_and_every_response_carries_the_request_id(

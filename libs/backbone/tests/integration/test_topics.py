@@ -79,12 +79,8 @@ async def test_plan_shows_what_apply_would_create_without_creating_it(
 ) -> None:
     specs = load_topics()
 
-    plan = await apply_topics(
-        namespace.kafka_bootstrap, specs, prefix=namespace.topic_prefix, dry_run=True
-    )
-    after = await apply_topics(
-        namespace.kafka_bootstrap, specs, prefix=namespace.topic_prefix, dry_run=True
-    )
+    plan = await apply_topics(namespace.kafka_bootstrap, specs, prefix=namespace.topic_prefix, dry_run=True)
+    after = await apply_topics(namespace.kafka_bootstrap, specs, prefix=namespace.topic_prefix, dry_run=True)
 
     assert len(plan.created) == len(specs)
     assert after.created == plan.created

@@ -17,9 +17,7 @@ from chorus_devinfra.stack import Stack, StackPorts
 def _stack(settings: InfraSettings, kafka_nodes: int) -> Stack:
     ports = StackPorts(
         kafka=[settings.kafka_port + 10 * index for index in range(kafka_nodes)],
-        kafka_controller=[
-            settings.kafka_controller_port + 10 * index for index in range(kafka_nodes)
-        ],
+        kafka_controller=[settings.kafka_controller_port + 10 * index for index in range(kafka_nodes)],
         mongo={
             "users": settings.mongo_users_port,
             "reviews": settings.mongo_reviews_port,
@@ -44,9 +42,7 @@ def _status(stack: Stack, settings: InfraSettings) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="chorus-infra", description=__doc__)
     parser.add_argument("action", choices=["install", "up", "down", "status"])
-    parser.add_argument(
-        "--parts-only", action="store_true", help="start Kafka, MongoDB-wire and Redis only"
-    )
+    parser.add_argument("--parts-only", action="store_true", help="start Kafka, MongoDB-wire and Redis only")
     parser.add_argument("--kafka-nodes", type=int, default=1, choices=[1, 3])
     args = parser.parse_args(argv)
     settings = InfraSettings()

@@ -22,9 +22,7 @@ def engine_unavailable_reason() -> str | None:
     """Why containers cannot run here, or None when an engine answers."""
     docker_host = os.environ.get("DOCKER_HOST", "")
     if not docker_host and not Path("/var/run/docker.sock").exists():
-        return (
-            "no Docker-compatible engine: DOCKER_HOST is unset and /var/run/docker.sock is absent"
-        )
+        return "no Docker-compatible engine: DOCKER_HOST is unset and /var/run/docker.sock is absent"
     import docker  # noqa: PLC0415  (only needed on the container path)
 
     try:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import uuid4
 
 import pytest
@@ -19,6 +19,7 @@ from chorus_devinfra.process import free_port
 from chorus_devinfra.stack import Stack, StackPorts
 
 TEST_STORE = "test"
+S = TypeVar("S")
 
 
 class Parts(Protocol):
@@ -92,6 +93,20 @@ class Namespace:
 
     def group(self, name: str) -> str:
         return f"t{self.token}.{name}"
+
+    def settings(self, settings_class: type[S], **overrides: Any) -> S:
+        """A service's settings pointed at this test's parts and namespace."""
+        values: dict[str, Any] = {
+            "kafka_bootstrap": self.kafka_bootstrap,
+            "mongodb_url": self.mongo_url,
+            "mongodb_database": f"{self.database}_{settings_class.__name__.lower()}"[:60],
+            "redis_url": self.redis_url,
+            "redis_key_prefix": self.redis_prefix,
+            "topic_prefix": self.topic_prefix,
+            "consumer_group_prefix": self.topic_prefix,
+            "outbox_poll_seconds": 0.05,
+        }
+        return settings_class(**{**values, **overrides})
 
 
 @pytest.fixture

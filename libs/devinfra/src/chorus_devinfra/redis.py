@@ -9,9 +9,7 @@ from chorus_devinfra.process import ManagedProcess
 def redis_process(name: str, port: int, state_dir: Path) -> ManagedProcess:
     executable = shutil.which("redis-server")
     if executable is None:
-        raise RuntimeError(
-            "redis-server not found; run ./dev bootstrap (apt-get install redis-server)"
-        )
+        raise RuntimeError("redis-server not found; run ./dev bootstrap (apt-get install redis-server)")
     workdir = state_dir / name
     workdir.mkdir(parents=True, exist_ok=True)
     return ManagedProcess(

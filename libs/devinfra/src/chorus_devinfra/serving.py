@@ -14,9 +14,7 @@ from chorus_devinfra.process import free_port
 async def serving(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
     """Run ``app`` with uvicorn (lifespan included) and yield its base URL."""
     port = port or free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:

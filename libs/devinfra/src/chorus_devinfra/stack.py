@@ -13,9 +13,7 @@ from chorus_devinfra.redis import redis_process
 class StackPorts:
     kafka: list[int] = field(default_factory=lambda: [9092])
     kafka_controller: list[int] = field(default_factory=lambda: [9093])
-    mongo: dict[str, int] = field(
-        default_factory=lambda: {"users": 27017, "reviews": 27018, "forums": 27019}
-    )
+    mongo: dict[str, int] = field(default_factory=lambda: {"users": 27017, "reviews": 27018, "forums": 27019})
     redis: int = 6379
 
 
@@ -33,8 +31,7 @@ class Stack:
             ],
         )
         self.mongo = {
-            store: mongo_process(f"mongo-{store}", port, state_dir)
-            for store, port in ports.mongo.items()
+            store: mongo_process(f"mongo-{store}", port, state_dir) for store, port in ports.mongo.items()
         }
         self.redis = redis_process("redis", ports.redis, state_dir)
 

@@ -31,9 +31,7 @@ async def test_a_three_node_cluster_keeps_every_acknowledged_event_when_a_broker
     report = await apply_topics(cluster.bootstrap, load_topics())
     assert report.notices == []  # replication 3 and min.insync.replicas 2 fit as declared
 
-    producer = AIOKafkaProducer(
-        bootstrap_servers=cluster.bootstrap, acks="all", enable_idempotence=True
-    )
+    producer = AIOKafkaProducer(bootstrap_servers=cluster.bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     try:
         for index in range(20):

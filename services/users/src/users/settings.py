@@ -1,5 +1,6 @@
 """Settings of the users service (environment variables prefixed CHORUS_USERS_)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from chorus_backbone.settings import ServiceSettings
@@ -10,5 +11,13 @@ class UsersSettings(ServiceSettings):
 
     service_name: str = "users"
     port: int = 8101
+    grpc_port: int = 50051
     mongodb_url: str = "mongodb://127.0.0.1:27017/?retryWrites=false&directConnection=true"
     mongodb_database: str = "chorus_users"
+    signin_failures_per_account: int = Field(default=5, ge=1)
+    signin_failures_per_address: int = Field(default=30, ge=1)
+    signin_failure_window_seconds: int = Field(default=15 * 60, ge=1)
+    trust_forwarded_for: bool = Field(
+        default=False,
+        description="Take the client address from X-Forwarded-For (behind the gateway).",
+    )

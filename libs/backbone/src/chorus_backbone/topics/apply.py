@@ -30,9 +30,7 @@ def fit_to_cluster(spec: TopicSpec, brokers: int) -> tuple[TopicSpec, str | None
     return replace(spec, replication_factor=brokers, config=config), notice
 
 
-async def _current_configs(
-    admin: AIOKafkaAdminClient, names: list[str]
-) -> dict[str, dict[str, str]]:
+async def _current_configs(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, dict[str, str]]:
     if not names:
         return {}
     responses = await admin.describe_configs(
@@ -58,10 +56,7 @@ def _drift(spec: TopicSpec, partitions: int, config: dict[str, str]) -> list[str
 async def _create(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> set[str]:
     """Create topics; returns those that turned out to exist already (a concurrent apply)."""
     response = await admin.create_topics(
-        [
-            NewTopic(s.name, s.partitions, s.replication_factor, topic_configs=s.config)
-            for s in specs
-        ]
+        [NewTopic(s.name, s.partitions, s.replication_factor, topic_configs=s.config) for s in specs]
     )
     already = set()
     for name, code, *rest in response.topic_errors:
@@ -98,24 +93,18 @@ async def apply_topics(
         listed = set(await admin.list_topics())
         fitted = []
         for declared in specs:
-            spec, notice = fit_to_cluster(
-                replace(declared, name=f"{prefix}{declared.name}"), brokers
-            )
+            spec, notice = fit_to_cluster(replace(declared, name=f"{prefix}{declared.name}"), brokers)
             if notice:
                 report.notices.append(notice)
             fitted.append(spec)
-        existing = await _partition_counts(
-            admin, [spec.name for spec in fitted if spec.name in listed]
-        )
+        existing = await _partition_counts(admin, [spec.name for spec in fitted if spec.name in listed])
         missing = [spec for spec in fitted if spec.name not in existing]
         if missing and not dry_run:
             already = await _create(admin, missing)
             missing = [spec for spec in missing if spec.name not in already]
             existing.update(await _partition_counts(admin, [spec.name for spec in fitted]))
         report.created = [spec.name for spec in missing]
-        present = [
-            spec for spec in fitted if spec.name in existing and spec.name not in report.created
-        ]
+        present = [spec for spec in fitted if spec.name in existing and spec.name not in report.created]
         configs = await _current_configs(admin, [spec.name for spec in present])
         for spec in present:
             drift = _drift(spec, existing[spec.name], configs.get(spec.name, {}))

@@ -25,12 +25,8 @@ def _print(report: TopicReport, *, dry_run: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="chorus-topics", description=__doc__)
     parser.add_argument("action", choices=["apply", "plan"], help="plan only shows what apply does")
-    parser.add_argument(
-        "--bootstrap", default=os.environ.get("CHORUS_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
-    )
-    parser.add_argument(
-        "--file", type=Path, default=None, help="defaults to infra/kafka/topics.toml"
-    )
+    parser.add_argument("--bootstrap", default=os.environ.get("CHORUS_KAFKA_BOOTSTRAP", "127.0.0.1:9092"))
+    parser.add_argument("--file", type=Path, default=None, help="defaults to infra/kafka/topics.toml")
     parser.add_argument("--prefix", default="", help="namespace prepended to every topic name")
     args = parser.parse_args(argv)
     dry_run = args.action == "plan"

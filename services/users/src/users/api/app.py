@@ -1,12 +1,34 @@
-"""The users service's HTTP application."""
+"""The users service's HTTP application (and its gRPC server, run alongside)."""
 
 from fastapi import FastAPI
 
 from chorus_backbone.app import create_service_app
+from chorus_backbone.runtime import Runtime
+from users.api.routes import auth, friends, me
 from users.bootstrap import bootstrap
+from users.grpc.server import UsersGrpcServer
 from users.settings import UsersSettings
 
 
 def create_app(settings: UsersSettings | None = None) -> FastAPI:
-    runtime = bootstrap(settings or UsersSettings())
-    return create_service_app(runtime, title="Chorus users")
+    service = bootstrap(settings or UsersSettings())
+    grpc_server = UsersGrpcServer(service, service.settings.grpc_port)
+
+    async def on_start(_: Runtime) -> None:
+        await service.ensure_indexes()
+        await grpc_server.start()
+
+    async def on_stop(_: Runtime) -> None:
+        await grpc_server.stop()
+
+    app = create_service_app(
+        service.runtime,
+        title="Chorus users",
+        routers=[auth.router, friends.router, me.router],
+        on_start=on_start,
+        on_stop=on_stop,
+    )
+    app.state.users = service
+    app.state.tokens = service.tokens
+    app.state.grpc_port = grpc_server.port
+    return app

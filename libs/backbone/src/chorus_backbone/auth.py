@@ -1,0 +1,100 @@
+"""Signed tokens: user sign-in tokens and service credentials, issued and verified.
+
+Two kinds with separate signing keys: a user token (from sign-in) can never pass
+where a service credential is required, and no endpoint issues service credentials.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+import jwt
+
+from chorus_backbone.errors import ChorusError, ErrorKind
+
+_ALGORITHM = "HS256"
+_LEEWAY_SECONDS = 5
+
+
+class TokenKind(StrEnum):
+    USER = "user"
+    SERVICE = "service"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a verified token speaks for."""
+
+    kind: TokenKind
+    subject: str  # a user id, or a service name
+    username: str | None = None
+
+    @property
+    def user_id(self) -> int:
+        if self.kind is not TokenKind.USER:
+            raise ChorusError(ErrorKind.FORBIDDEN, "user_token_required", "a user token is required")
+        return int(self.subject)
+
+
+@dataclass(frozen=True)
+class TokenKeys:
+    issuer: str
+    key_id: str
+    user_secret: str
+    service_secret: str
+    user_token_ttl: timedelta = timedelta(hours=12)
+    service_token_ttl: timedelta = timedelta(hours=1)
+
+
+class InvalidTokenError(ChorusError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(ErrorKind.UNAUTHORIZED, "invalid_token", reason)
+
+
+class TokenCodec:
+    def __init__(self, keys: TokenKeys) -> None:
+        self.keys = keys
+
+    def _secret(self, kind: TokenKind) -> str:
+        return self.keys.user_secret if kind is TokenKind.USER else self.keys.service_secret
+
+    def issue_user_token(self, user_id: int, username: str) -> str:
+        return self._issue(TokenKind.USER, str(user_id), self.keys.user_token_ttl, username)
+
+    def issue_service_token(self, service: str) -> str:
+        return self._issue(TokenKind.SERVICE, service, self.keys.service_token_ttl, None)
+
+    def _issue(self, kind: TokenKind, subject: str, ttl: timedelta, username: str | None) -> str:
+        now = datetime.now(UTC)
+        claims: dict[str, object] = {
+            "iss": self.keys.issuer,
+            "sub": subject,
+            "kind": kind.value,
+            "iat": now,
+            "exp": now + ttl,
+        }
+        if username is not None:
+            claims["username"] = username
+        return jwt.encode(claims, self._secret(kind), algorithm=_ALGORITHM, headers={"kid": self.keys.key_id})
+
+    def verify(self, token: str, *, kind: TokenKind = TokenKind.USER) -> Principal:
+        """The token's principal; raises InvalidTokenError (401) for any flaw."""
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("kid") != self.keys.key_id:
+                raise InvalidTokenError("the token was signed with an unknown key")
+            claims = jwt.decode(
+                token,
+                self._secret(kind),
+                algorithms=[_ALGORITHM],
+                issuer=self.keys.issuer,
+                leeway=_LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "iss", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise InvalidTokenError("the token has expired; sign in again") from None
+        except jwt.PyJWTError:
+            raise InvalidTokenError("the token is not valid") from None
+        if claims.get("kind") != kind.value:
+            raise InvalidTokenError(f"a {kind.value} token is required")
+        return Principal(kind=kind, subject=str(claims["sub"]), username=claims.get("username"))

@@ -1,0 +1,73 @@
+"""The users gRPC server: user lookup, friend lists, token checks, and standard health."""
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from chorus_backbone.auth import InvalidTokenError, TokenKind
+from chorus_schemas.grpc import users_pb2, users_pb2_grpc
+from users.bootstrap import UsersService
+
+MAX_IDS_PER_CALL = 1_000
+MAX_FRIENDS_PER_CALL = 5_000
+SERVICE_NAME = users_pb2.DESCRIPTOR.services_by_name["UserDirectory"].full_name
+
+
+class UserDirectoryServicer(users_pb2_grpc.UserDirectoryServicer):
+    """Translates between protobuf and the users handlers' stores."""
+
+    def __init__(self, service: UsersService) -> None:
+        self.service = service
+
+    async def GetUsers(  # noqa: N802  (gRPC method names)
+        self, request: users_pb2.GetUsersRequest, context: grpc.aio.ServicerContext
+    ) -> users_pb2.GetUsersResponse:
+        if len(request.ids) > MAX_IDS_PER_CALL:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"at most {MAX_IDS_PER_CALL} ids per call")
+        found = await self.service.users.by_ids(list(request.ids))
+        return users_pb2.GetUsersResponse(
+            users=[users_pb2.User(id=user.id, username=user.username) for user in found]
+        )
+
+    async def ListFriends(  # noqa: N802
+        self, request: users_pb2.ListFriendsRequest, context: grpc.aio.ServicerContext
+    ) -> users_pb2.ListFriendsResponse:
+        ids = await self.service.friendships.friends_of(request.user_id, limit=MAX_FRIENDS_PER_CALL, offset=0)
+        return users_pb2.ListFriendsResponse(friend_ids=ids)
+
+    async def CheckToken(  # noqa: N802
+        self, request: users_pb2.CheckTokenRequest, context: grpc.aio.ServicerContext
+    ) -> users_pb2.CheckTokenResponse:
+        tokens = self.service.tokens
+        try:
+            user = tokens.verify(request.token, kind=TokenKind.USER)
+            return users_pb2.CheckTokenResponse(
+                valid=True,
+                kind=users_pb2.TOKEN_KIND_USER,
+                user=users_pb2.User(id=int(user.subject), username=user.username or ""),
+            )
+        except InvalidTokenError as user_error:
+            try:
+                calling = tokens.verify(request.token, kind=TokenKind.SERVICE)
+            except InvalidTokenError:
+                return users_pb2.CheckTokenResponse(valid=False, reason=user_error.message)
+            return users_pb2.CheckTokenResponse(
+                valid=True, kind=users_pb2.TOKEN_KIND_SERVICE, service=calling.subject
+            )
+
+
+class UsersGrpcServer:
+    def __init__(self, service: UsersService, port: int) -> None:
+        self.server = grpc.aio.server()
+        users_pb2_grpc.add_UserDirectoryServicer_to_server(UserDirectoryServicer(service), self.server)
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        self.port = self.server.add_insecure_port(f"127.0.0.1:{port}")
+
+    async def start(self) -> None:
+        await self.server.start()
+        for name in ("", SERVICE_NAME):
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def stop(self) -> None:
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace=2)
