@@ -24,13 +24,13 @@ async def test_every_service_is_ready_and_the_gateway_reports_the_whole_system(
     namespace: Namespace,
 ) -> None:
     async with contextlib.AsyncExitStack() as stack:
-        users = await stack.enter_async_context(serving(create_users(namespace.settings(UsersSettings, grpc_port=free_port()))))
+        users = await stack.enter_async_context(
+            serving(create_users(namespace.settings(UsersSettings, grpc_port=free_port())))
+        )
         reviews = await stack.enter_async_context(
             serving(create_reviews(namespace.settings(ReviewsSettings)))
         )
-        forums = await stack.enter_async_context(
-            serving(create_forums(namespace.settings(ForumsSettings)))
-        )
+        forums = await stack.enter_async_context(serving(create_forums(namespace.settings(ForumsSettings))))
         gateway_settings = GatewaySettings(users_url=users, reviews_url=reviews, forums_urls=[forums])
         gateway = await stack.enter_async_context(serving(create_gateway(gateway_settings)))
         client = await stack.enter_async_context(httpx.AsyncClient())

@@ -15,9 +15,7 @@ async def test_a_new_account_signs_in_and_its_token_says_who_it_is(users_api: Us
     signed_in = await users_api.signin("ada_lovelace")  # any case signs in
     token = signed_in.json()["auth_token"]
 
-    me_bearer = await users_api.client.get(
-        "/api/users/me", headers={"Authorization": f"Bearer {token}"}
-    )
+    me_bearer = await users_api.client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
     me_header = await users_api.client.get("/api/users/me", headers={"auth_token": token})
 
     assert created.status_code == 201
@@ -71,9 +69,7 @@ async def test_bad_bodies_get_clear_errors_never_a_500(users_api: UsersApi) -> N
     extra = await client.post(
         "/api/users/auth/signup", json={"username": "kim", "password": PASSWORD, "admin": True}
     )
-    huge = await client.post(
-        "/api/users/auth/signup", json={"username": "kim", "password": "p" * 200_000}
-    )
+    huge = await client.post("/api/users/auth/signup", json={"username": "kim", "password": "p" * 200_000})
 
     assert not_json.status_code == 400
     assert not_json.json()["error"]["code"] == "invalid_json"

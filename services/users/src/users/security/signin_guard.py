@@ -28,7 +28,8 @@ class SignInGuard:
             implementation="redispy",
             key_prefix=f"{key_prefix}signin",
             # The service's own pool: one set of connections, closed with the service.
-            connection_pool=redis.connection_pool,
+            # (limits types **options narrowly; redis-py takes a pool here.)
+            connection_pool=redis.connection_pool,  # type: ignore[arg-type]
         )
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.account_limit = RateLimitItemPerSecond(per_account, window_seconds)
