@@ -6,6 +6,9 @@ from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
+from pymongo.errors import ConnectionFailure as PyMongoConnectionFailure
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -115,6 +118,15 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("validation_failed", "the request did not validate", fields=fields), 422)
 
 
+async def _dependency_down(_: Request, exc: Exception) -> JSONResponse:
+    logger.warning("a dependency is unavailable: %r", exc)
+    return JSONResponse(
+        error_body("unavailable", "a service Chorus depends on is unavailable; try again shortly"),
+        503,
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return JSONResponse(error_body("internal", "something went wrong on our side"), 500)
@@ -125,4 +137,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ChorusError, _chorus_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    for unavailable in (PyMongoConnectionFailure, RedisConnectionError, RedisTimeoutError):
+        app.add_exception_handler(unavailable, _dependency_down)
     app.add_exception_handler(Exception, _unexpected)
