@@ -41,6 +41,8 @@ def _environment(spec: ServiceSpec, stack: Stack, settings: InfraSettings) -> di
             )
         env[f"{prefix}FORUMS_URLS"] = f'["http://127.0.0.1:{settings.forums_port}"]'
         return env
+    if spec.name == "users":
+        env[f"{prefix}GRPC_PORT"] = str(settings.users_grpc_port)
     env[f"{prefix}KAFKA_BOOTSTRAP"] = stack.kafka_bootstrap
     env[f"{prefix}MONGODB_URL"] = stack.mongo_url(spec.store)
     env[f"{prefix}REDIS_URL"] = stack.redis_url

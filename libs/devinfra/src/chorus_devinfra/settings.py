@@ -20,5 +20,6 @@ class InfraSettings(BaseSettings):
     redis_port: int = 6379
     gateway_port: int = 8100
     users_port: int = 8101
+    users_grpc_port: int = 50051
     reviews_port: int = 8102
     forums_port: int = 8103

@@ -23,6 +23,7 @@ PORT_SETTINGS = (
     "USERS_PORT",
     "REVIEWS_PORT",
     "FORUMS_PORT",
+    "USERS_GRPC_PORT",
 )
 
 

@@ -30,5 +30,4 @@ def create_app(settings: UsersSettings | None = None) -> FastAPI:
     )
     app.state.users = service
     app.state.tokens = service.tokens
-    app.state.grpc_port = grpc_server.port
     return app
