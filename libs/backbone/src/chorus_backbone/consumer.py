@@ -19,11 +19,18 @@ from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    AsyncRetrying,
+    RetryError,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from chorus_backbone import metrics
 from chorus_backbone.correlation import bind_correlation_id, reset_correlation_id
 from chorus_backbone.dead_letters import DeadLetters
+from chorus_backbone.errors import ChorusError
 from chorus_schemas import Envelope, EnvelopeError, Event, TopicNames, parse_event
 from chorus_schemas.registry import UnknownEventError
 
@@ -121,6 +128,8 @@ class EventConsumer:
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.retry.max_attempts),
+                # A refusal by the domain (unknown id, invalid value) will not heal by retrying.
+                retry=retry_if_not_exception_type(ChorusError),
                 wait=wait_exponential_jitter(
                     multiplier=self.retry.initial_backoff,
                     max=self.retry.max_backoff,
@@ -135,6 +144,8 @@ class EventConsumer:
         except RetryError as exc:
             failure = exc.last_attempt.exception() or exc
             return await self._dead_letter(record, failure, attempts)
+        except ChorusError as exc:
+            return await self._dead_letter(record, exc, attempts)
         return Outcome.HANDLED
 
     async def _dead_letter(self, record: ConsumerRecord, error: BaseException, attempts: int) -> Outcome:

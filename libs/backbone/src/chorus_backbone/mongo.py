@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -29,3 +29,16 @@ async def in_transaction(client: MongoClient, work: Callable[[Session], Awaitabl
     """Run ``work`` in a multi-document transaction, retried by the driver on transient errors."""
     async with client.start_session() as session:
         return await session.with_transaction(work)
+
+
+async def next_sequence(database: Database, name: str) -> int:
+    """The next integer id of a collection (ids on the wire are integers, never ObjectIds).
+
+    Taken outside the caller's transaction on purpose: a shared counter inside every
+    write would make them all conflict. An aborted write leaves a gap, which is harmless.
+    """
+    counter = await database["counters"].find_one_and_update(
+        {"_id": name}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+    )
+    assert counter is not None
+    return int(counter["seq"])

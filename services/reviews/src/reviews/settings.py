@@ -1,5 +1,6 @@
 """Settings of the reviews service (environment variables prefixed CHORUS_REVIEWS_)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from chorus_backbone.settings import ServiceSettings
@@ -12,3 +13,6 @@ class ReviewsSettings(ServiceSettings):
     port: int = 8102
     mongodb_url: str = "mongodb://127.0.0.1:27018/?retryWrites=false&directConnection=true"
     mongodb_database: str = "chorus_reviews"
+    load_starter_catalog: bool = Field(
+        default=True, description="Import the shipped catalog at start-up (idempotent)."
+    )

@@ -3,10 +3,29 @@
 from fastapi import FastAPI
 
 from chorus_backbone.app import create_service_app
+from chorus_backbone.runtime import Runtime
+from reviews.api.routes import compat, music, reviews
 from reviews.bootstrap import bootstrap
+from reviews.events.subscribers import people_consumer, rating_commands_consumer
+from reviews.handlers.catalog import load_starter_catalog
 from reviews.settings import ReviewsSettings
 
 
 def create_app(settings: ReviewsSettings | None = None) -> FastAPI:
-    runtime = bootstrap(settings or ReviewsSettings())
-    return create_service_app(runtime, title="Chorus reviews")
+    service = bootstrap(settings or ReviewsSettings())
+    service.runtime.add_consumer(people_consumer(service))
+    service.runtime.add_consumer(rating_commands_consumer(service))
+
+    async def on_start(_: Runtime) -> None:
+        await service.ensure_indexes()
+        if service.settings.load_starter_catalog:
+            await load_starter_catalog(service)
+
+    app = create_service_app(
+        service.runtime,
+        title="Chorus reviews",
+        routers=[music.router, reviews.router, compat.router],
+        on_start=on_start,
+    )
+    app.state.reviews = service
+    return app

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 
-from chorus_backbone.mongo import Database, Document, Session
+from chorus_backbone.mongo import Database, Document, Session, next_sequence
 
 
 @dataclass(frozen=True)
@@ -40,23 +40,14 @@ def _user(document: Document) -> User:
 
 class MongoUserRepository:
     def __init__(self, database: Database) -> None:
+        self.database = database
         self.users = database["users"]
-        self.counters = database["counters"]
 
     async def ensure_indexes(self) -> None:
         await self.users.create_index("username_key", unique=True, name="unique_username")
 
     async def next_id(self) -> int:
-        # Outside the caller's transaction on purpose: a shared counter inside
-        # every registration would make them all conflict. A failed one leaves a gap.
-        counter = await self.counters.find_one_and_update(
-            {"_id": "users"},
-            {"$inc": {"seq": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        assert counter is not None
-        return int(counter["seq"])
+        return await next_sequence(self.database, "users")
 
     async def add(self, user: User, *, session: Session) -> None:
         await self.users.insert_one(

@@ -1,0 +1,40 @@
+"""The catalog and ratings as the reviews service sees them."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """An album's ratings in summary: kept exact by the same transaction as each rating."""
+
+    ratings_count: int = 0
+    half_star_sum: int = 0
+    avg_rating: float = 0.0
+    histogram: dict[int, int] = field(default_factory=dict)  # half-stars → ratings
+
+
+@dataclass(frozen=True)
+class Album:
+    id: int
+    title: str
+    artist: str
+    year: int | None
+    genres: list[str]
+    created_at: datetime
+    aggregate: Aggregate = Aggregate()
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One user's rating of one album, with an optional written review."""
+
+    id: int
+    album_id: int
+    user_id: int
+    half_stars: int
+    text: str | None
+    spoiler: bool
+    likes: int
+    created_at: datetime
+    updated_at: datetime

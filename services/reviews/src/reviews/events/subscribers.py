@@ -1,0 +1,78 @@
+"""Subscribers: users.events into the people projection; rating commands into ratings."""
+
+from chorus_backbone import mongo
+from chorus_backbone.consumer import EventConsumer
+from chorus_schemas import Envelope, Event, Topic
+from chorus_schemas.events.ratings import UpdateRatingRequested
+from chorus_schemas.events.users import FriendAccepted, FriendRemoved, UserRegistered
+from reviews.bootstrap import ReviewsService
+from reviews.handlers.ratings import RatingCommand, apply_command_in
+
+
+def people_consumer(service: ReviewsService) -> EventConsumer:
+    """Usernames for display and the friend graph for the feed."""
+    people, inbox = service.people, service.processed_user_events
+
+    async def on_user_registered(envelope: Envelope, event: Event) -> None:
+        assert isinstance(event, UserRegistered)
+
+        async def update(session: mongo.Session) -> None:
+            await people.remember_user(event.user_id, event.username, session=session)
+
+        await inbox.apply_once(envelope, update)
+
+    async def on_friend_accepted(envelope: Envelope, event: Event) -> None:
+        assert isinstance(event, FriendAccepted)
+
+        async def update(session: mongo.Session) -> None:
+            await people.befriend(event.sender_id, event.receiver_id, session=session)
+
+        await inbox.apply_once(envelope, update)
+
+    async def on_friend_removed(envelope: Envelope, event: Event) -> None:
+        assert isinstance(event, FriendRemoved)
+
+        async def update(session: mongo.Session) -> None:
+            await people.unfriend(event.user_id, event.friend_id, session=session)
+
+        await inbox.apply_once(envelope, update)
+
+    runtime = service.runtime
+    group = runtime.group("people")
+    return EventConsumer(
+        topic=Topic.USERS_EVENTS,
+        group=group,
+        handlers={
+            UserRegistered: on_user_registered,
+            FriendAccepted: on_friend_accepted,
+            FriendRemoved: on_friend_removed,
+        },
+        dead_letters=runtime.dead_letters(group),
+        retry=runtime.retry_policy,
+        topics=runtime.topics,
+    )
+
+
+def rating_commands_consumer(service: ReviewsService) -> EventConsumer:
+    """UpdateRatingRequested: the event path that replaces the PATCH endpoint."""
+
+    async def on_update_rating_requested(envelope: Envelope, event: Event) -> None:
+        assert isinstance(event, UpdateRatingRequested)
+        command = RatingCommand(rating_id=event.rating_id, score=event.score, delete=event.delete)
+
+        async def update(session: mongo.Session) -> None:
+            await apply_command_in(service, command, session)
+
+        if await service.processed_commands.apply_once(envelope, update):
+            service.runtime.relay.notify()
+
+    runtime = service.runtime
+    group = runtime.group("rating-commands")
+    return EventConsumer(
+        topic=Topic.RATINGS_COMMANDS,
+        group=group,
+        handlers={UpdateRatingRequested: on_update_rating_requested},
+        dead_letters=runtime.dead_letters(group),
+        retry=runtime.retry_policy,
+        topics=runtime.topics,
+    )
