@@ -48,7 +48,9 @@ class ReviewsApi:
             for event in events:
                 envelope = Envelope.wrap(event, source=source)
                 await producer.send_and_wait(
-                    topics.name(event.TOPIC), envelope.to_bytes(), key=envelope.key.encode(),
+                    topics.name(event.TOPIC),
+                    envelope.to_bytes(),
+                    key=envelope.key.encode(),
                     headers=[(k, v.encode()) for k, v in envelope.headers().items()],
                 )
         finally:

@@ -71,6 +71,9 @@ async def test_unknown_albums_overlong_reviews_and_missing_ratings_get_clear_err
     unknown = await reviews_api.rate(1, 999_999, 4.0)
     overlong = await reviews_api.rate(1, album, 4.0, text="x" * 10_001)
     nothing_to_delete = await client.delete(f"/api/reviews/albums/{album}", headers=reviews_api.user(1))
+    await reviews_api.rate(2, album, 3.5, text="mine")
+    someone_elses = await client.delete(f"/api/reviews/albums/{album}", headers=reviews_api.user(3))
+    still_there = await client.get(f"/api/reviews/albums/{album}")
     no_token = await client.put(f"/api/reviews/albums/{album}", json={"score": 4.0})
     unknown_detail = await client.get("/api/music/albums/999999")
     bad_sort = await client.get(f"/api/reviews/albums/{album}", params={"sort": "random"})
@@ -79,6 +82,8 @@ async def test_unknown_albums_overlong_reviews_and_missing_ratings_get_clear_err
     assert overlong.status_code == 422
     assert (nothing_to_delete.status_code, nothing_to_delete.json()["error"]["code"]) == (404, "no_rating")
     assert no_token.status_code == 401
+    assert someone_elses.status_code == 404  # a caller can only ever reach their own rating
+    assert [r["user"]["id"] for r in still_there.json()] == [2]
     assert unknown_detail.status_code == 404
     assert bad_sort.status_code == 422
 
