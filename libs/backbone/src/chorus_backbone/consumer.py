@@ -22,7 +22,7 @@ from faststream.kafka.annotations import KafkaMessage
 from tenacity import (
     AsyncRetrying,
     RetryError,
-    retry_if_not_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     wait_exponential_jitter,
 )
@@ -44,6 +44,12 @@ class RetryPolicy:
     max_attempts: int = 5
     initial_backoff: float = 0.1
     max_backoff: float = 5.0
+
+
+def _worth_retrying(error: BaseException) -> bool:
+    # Cancellation (shutdown) must propagate, never count as a failed attempt; and a
+    # refusal by the domain (unknown id, invalid value) will not heal by retrying.
+    return isinstance(error, Exception) and not isinstance(error, ChorusError)
 
 
 class Outcome(StrEnum):
@@ -128,8 +134,7 @@ class EventConsumer:
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.retry.max_attempts),
-                # A refusal by the domain (unknown id, invalid value) will not heal by retrying.
-                retry=retry_if_not_exception_type(ChorusError),
+                retry=retry_if_exception(_worth_retrying),
                 wait=wait_exponential_jitter(
                     multiplier=self.retry.initial_backoff,
                     max=self.retry.max_backoff,

@@ -1,6 +1,8 @@
 """Idempotent consumers, retries and the DLQ against real Kafka and the MongoDB-wire server."""
 
 import asyncio
+import sys
+import textwrap
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -178,46 +180,88 @@ async def test_a_poison_message_goes_to_the_dlq_after_bounded_retries_and_the_pa
     assert Envelope.from_bytes(dead[1].value).data["username"] == "explodes"
 
 
-async def test_a_consumer_that_dies_mid_handler_gets_the_message_again(
+# A consumer process that starts handling, says so, and hangs there until killed.
+CONSUME_THEN_HANG = textwrap.dedent(
+    """
+    import asyncio, sys
+    from chorus_backbone.consumer import EventConsumer
+    from chorus_backbone.dead_letters import DeadLetters
+    from chorus_backbone.kafka import BrokerPublisher, make_broker
+    from chorus_schemas import TopicNames
+    from chorus_schemas.events.users import UserRegistered
+
+    async def main(bootstrap, prefix, group):
+        async def hang(envelope, event):
+            print("handling", flush=True)
+            await asyncio.Event().wait()
+
+        broker = make_broker(bootstrap, client_id="doomed")
+        EventConsumer(
+            topic="users.events", group=group, handlers={UserRegistered: hang},
+            dead_letters=DeadLetters(BrokerPublisher(broker), group=group), topics=TopicNames(prefix),
+        ).register(broker)
+        await broker.start()
+        await asyncio.Event().wait()
+
+    asyncio.run(main(*sys.argv[1:4]))
+    """
+)
+
+
+async def test_a_consumer_killed_mid_handler_leaves_the_message_for_its_successor(
     namespace: Namespace, topics: TopicNames, producer: AIOKafkaProducer
 ) -> None:
     """Offsets are committed after the handler, not before (FastStream's ACK_FIRST default)."""
-    started = asyncio.Event()
-    deliveries: list[str] = []
-
-    async def hangs_until_killed(envelope: Envelope, event: Event) -> None:
-        deliveries.append("first")
-        started.set()
-        await asyncio.Event().wait()
-
-    async def completes(envelope: Envelope, event: Event) -> None:
-        deliveries.append("second")
-
     topic = topics.name(Topic.USERS_EVENTS)
     await _send(producer, topic, Envelope.wrap(UserRegistered(user_id=4, username="d"), source="t"))
     group = namespace.group("crashy")
+    doomed = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        CONSUME_THEN_HANG,
+        namespace.kafka_bootstrap,
+        namespace.topic_prefix,
+        group,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert doomed.stdout is not None
 
-    def consumer(
-        handler: Callable[[Envelope, Event], object],
-    ) -> Callable[[KafkaBroker], EventConsumer]:
-        return lambda broker: EventConsumer(
+    async def handling_started() -> bool:
+        while line := await doomed.stdout.readline():  # type: ignore[union-attr]
+            if line == b"handling\n":
+                return True
+        return False
+
+    try:
+        started = await asyncio.wait_for(handling_started(), 60)
+    finally:
+        doomed.kill()  # SIGKILL: no shutdown hook, no commit
+        await doomed.wait()
+    assert started
+
+    delivered: list[int] = []
+
+    async def completes(envelope: Envelope, event: Event) -> None:
+        assert isinstance(event, UserRegistered)
+        delivered.append(event.user_id)
+
+    successor = await _running(
+        namespace,
+        topics,
+        lambda broker: EventConsumer(
             topic=Topic.USERS_EVENTS,
             group=group,
-            handlers={UserRegistered: handler},  # type: ignore[dict-item]
+            handlers={UserRegistered: completes},
             dead_letters=DeadLetters(BrokerPublisher(broker), group=group),
             retry=FAST_RETRIES,
             topics=topics,
-        )
-
-    first = await _running(namespace, topics, consumer(hangs_until_killed))
-    await asyncio.wait_for(started.wait(), 30)
-    await first.stop()  # the process goes away with the handler unfinished
-
-    second = await _running(namespace, topics, consumer(completes))
+        ),
+    )
     try:
-        await eventually(lambda: asyncio.sleep(0, deliveries), lambda d: d == ["first", "second"])
+        # The dead member's session must time out before the group rebalances to the successor.
+        await eventually(lambda: asyncio.sleep(0, delivered), lambda d: d == [4], timeout=60)
     finally:
-        await second.stop()
+        await successor.stop()
 
 
 async def test_events_of_types_a_consumer_does_not_handle_are_skipped_not_dead_lettered(
