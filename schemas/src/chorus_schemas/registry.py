@@ -15,6 +15,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ratings.ReviewPosted,
     ratings.ReviewLiked,
     ratings.UpdateRatingRequested,
+    ratings.UpdateRatingRequestedV2,
     forums.RoomOpened,
     forums.MemberJoined,
     forums.MemberLeft,

@@ -2,7 +2,7 @@
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from chorus_schemas.events.base import Event
 from chorus_schemas.topics import Topic
@@ -73,3 +73,30 @@ class UpdateRatingRequested(Event):
 
     def partition_key(self) -> str:
         return str(self.rating_id)
+
+
+class UpdateRatingRequestedV2(Event):
+    """Command, version 2: also names a rating by album and user, so one can be created.
+
+    Live rooms rate "this album, as me" without knowing whether a rating exists yet.
+    """
+
+    TYPE: ClassVar[str] = "ratings.UpdateRatingRequested"
+    VERSION: ClassVar[int] = 2
+    TOPIC: ClassVar[Topic] = Topic.RATINGS_COMMANDS
+
+    rating_id: int | None = Field(default=None, ge=1)
+    album_id: int | None = Field(default=None, ge=1)
+    user_id: int | None = Field(default=None, ge=1)
+    score: Score | None = None
+    delete: bool = False
+    requested_by: int | None = Field(default=None, description="User id, when a user asked.")
+
+    @model_validator(mode="after")
+    def _names_one_rating(self) -> "UpdateRatingRequestedV2":
+        if self.rating_id is None and (self.album_id is None or self.user_id is None):
+            raise ValueError("name the rating: rating_id, or album_id and user_id")
+        return self
+
+    def partition_key(self) -> str:
+        return str(self.rating_id) if self.rating_id else f"{self.album_id}:{self.user_id}"

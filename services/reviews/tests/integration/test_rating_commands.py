@@ -7,7 +7,7 @@ from aiokafka import AIOKafkaProducer
 
 from chorus_devinfra.probes import eventually, read_topic
 from chorus_schemas import Envelope, Topic, TopicNames
-from chorus_schemas.events.ratings import UpdateRatingRequested
+from chorus_schemas.events.ratings import UpdateRatingRequested, UpdateRatingRequestedV2
 from reviews.testing import ReviewsApi
 
 pytestmark = pytest.mark.integration
@@ -135,3 +135,26 @@ async def test_a_command_for_an_unknown_rating_is_dead_lettered_and_later_ones_a
     dlq = TopicNames(reviews_api.settings.topic_prefix).dlq(Topic.RATINGS_COMMANDS)
     [dead] = await read_topic(reviews_api.settings.kafka_bootstrap, dlq, count=1)
     assert "no such rating" in dict(dead.headers)["dlq-error"].decode()
+
+
+async def test_version_two_of_the_command_names_a_rating_by_album_and_user_and_may_create_it(
+    reviews_api: ReviewsApi,
+) -> None:
+    album = await reviews_api.add_album("Surfer Rosa", "Pixies")
+    await reviews_api.rate(8, album, 2.0, text="Where is my mind")
+
+    await reviews_api.publish(
+        UpdateRatingRequestedV2(album_id=album, user_id=9, score=4.0),  # no rating yet: created
+        UpdateRatingRequestedV2(album_id=album, user_id=8, score=5.0),  # existing: score set
+        source="forums",
+    )
+
+    detail = await eventually(
+        lambda: _album(reviews_api, album), lambda a: a["ratings_count"] == 2 and a["avg_rating"] == 4.5
+    )
+    reviews = (await reviews_api.client.get(f"/api/reviews/albums/{album}")).json()
+    assert detail["histogram"]["4.0"] == detail["histogram"]["5.0"] == 1
+    assert {(r["user"]["id"], r["score"], r["text"]) for r in reviews} == {
+        (9, 4.0, None),
+        (8, 5.0, "Where is my mind"),
+    }

@@ -3,7 +3,7 @@
 from chorus_backbone import mongo
 from chorus_backbone.consumer import EventConsumer
 from chorus_schemas import Envelope, Event, Topic
-from chorus_schemas.events.ratings import UpdateRatingRequested
+from chorus_schemas.events.ratings import UpdateRatingRequested, UpdateRatingRequestedV2
 from chorus_schemas.events.users import FriendAccepted, FriendRemoved, UserRegistered
 from reviews.bootstrap import ReviewsService
 from reviews.handlers.ratings import RatingCommand, apply_command_in
@@ -57,8 +57,14 @@ def rating_commands_consumer(service: ReviewsService) -> EventConsumer:
     """UpdateRatingRequested: the event path that replaces the PATCH endpoint."""
 
     async def on_update_rating_requested(envelope: Envelope, event: Event) -> None:
-        assert isinstance(event, UpdateRatingRequested)
-        command = RatingCommand(rating_id=event.rating_id, score=event.score, delete=event.delete)
+        assert isinstance(event, UpdateRatingRequested | UpdateRatingRequestedV2)
+        command = RatingCommand(
+            rating_id=event.rating_id,
+            score=event.score,
+            delete=event.delete,
+            album_id=getattr(event, "album_id", None),
+            user_id=getattr(event, "user_id", None),
+        )
 
         async def update(session: mongo.Session) -> None:
             await apply_command_in(service, command, session)
@@ -71,7 +77,11 @@ def rating_commands_consumer(service: ReviewsService) -> EventConsumer:
     return EventConsumer(
         topic=Topic.RATINGS_COMMANDS,
         group=group,
-        handlers={UpdateRatingRequested: on_update_rating_requested},
+        # Every version still on the topic is accepted.
+        handlers={
+            UpdateRatingRequested: on_update_rating_requested,
+            UpdateRatingRequestedV2: on_update_rating_requested,
+        },
         dead_letters=runtime.dead_letters(group),
         retry=runtime.retry_policy,
         topics=runtime.topics,

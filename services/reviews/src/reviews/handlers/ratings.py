@@ -15,11 +15,17 @@ EXCERPT_LENGTH = 280
 
 @dataclass(frozen=True)
 class RatingCommand:
-    """Set or delete a rating by its id: what the PATCH and UpdateRatingRequested both say."""
+    """Set or delete a rating: what the PATCH and UpdateRatingRequested both say.
 
-    rating_id: int
+    The rating is named by its id, or (version 2 of the command) by album and user,
+    in which case setting a score creates the rating if there is none yet.
+    """
+
+    rating_id: int | None
     score: float | None
     delete: bool
+    album_id: int | None = None
+    user_id: int | None = None
 
 
 def _unknown_album() -> ChorusError:
@@ -103,9 +109,46 @@ async def _remove(service: ReviewsService, rating: Rating, session: mongo.Sessio
     await service.runtime.outbox.add(_changed(rating, aggregate, None, rating.half_stars), session=session)
 
 
+async def _named_rating(
+    service: ReviewsService, command: RatingCommand, session: mongo.Session
+) -> Rating | None:
+    if command.rating_id is not None:
+        return await service.ratings.get(command.rating_id, session=session)
+    assert command.album_id is not None
+    assert command.user_id is not None
+    return await service.ratings.of_user_for_album(command.user_id, command.album_id, session=session)
+
+
+async def _create_from(service: ReviewsService, command: RatingCommand, session: mongo.Session) -> None:
+    assert command.album_id is not None
+    assert command.user_id is not None
+    assert command.score is not None
+    half_stars = to_half_stars(command.score)
+    aggregate = await service.albums.apply_rating_change(command.album_id, None, half_stars, session=session)
+    if aggregate is None:
+        raise _unknown_album()
+    now = datetime.now(UTC)
+    rating = Rating(
+        await service.ratings.next_id(),
+        command.album_id,
+        command.user_id,
+        half_stars,
+        None,
+        False,
+        0,
+        now,
+        now,
+    )
+    await service.ratings.save(rating, session=session)
+    await service.runtime.outbox.add(_changed(rating, aggregate, half_stars, None), session=session)
+
+
 async def apply_command_in(service: ReviewsService, command: RatingCommand, session: mongo.Session) -> None:
-    """Set or delete rating ``command.rating_id`` inside the caller's transaction."""
-    rating = await service.ratings.get(command.rating_id, session=session)
+    """Set or delete the rating the command names, inside the caller's transaction."""
+    rating = await _named_rating(service, command, session)
+    if rating is None and command.rating_id is None and not command.delete and command.score is not None:
+        await _create_from(service, command, session)
+        return
     if rating is None:
         raise ChorusError(ErrorKind.NOT_FOUND, "unknown_rating", "there is no such rating")
     if command.delete:
