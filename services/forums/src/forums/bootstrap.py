@@ -1,8 +1,54 @@
-"""Composition root: builds the forums service's runtime from settings."""
+"""Composition root: builds the forums service from settings."""
 
+from dataclasses import dataclass
+
+from chorus_backbone.auth import TokenCodec
+from chorus_backbone.inbox import ProcessedEvents
 from chorus_backbone.runtime import Runtime
+from forums.live.bus import RoomBus
+from forums.live.hub import LocalHub
+from forums.live.presence import Presence
 from forums.settings import ForumsSettings
+from forums.store.projections import MongoForumProjections
+from forums.store.records import MongoRecordRepository
+from forums.store.rooms import MongoRoomRepository
 
 
-def bootstrap(settings: ForumsSettings) -> Runtime:
-    return Runtime.from_settings(settings)
+@dataclass
+class ForumsService:
+    """Everything the handlers use, built once per process."""
+
+    settings: ForumsSettings
+    runtime: Runtime
+    rooms: MongoRoomRepository
+    records: MongoRecordRepository
+    projections: MongoForumProjections
+    processed_events: ProcessedEvents
+    presence: Presence
+    bus: RoomBus
+    hub: LocalHub
+    tokens: TokenCodec
+
+    async def ensure_indexes(self) -> None:
+        await self.rooms.ensure_indexes()
+        await self.records.ensure_indexes()
+        await self.projections.ensure_indexes()
+        await self.processed_events.ensure_indexes()
+
+
+def bootstrap(settings: ForumsSettings) -> ForumsService:
+    runtime = Runtime.from_settings(settings)
+    database = runtime.database
+    prefix = f"{settings.redis_key_prefix}forums:"
+    return ForumsService(
+        settings=settings,
+        runtime=runtime,
+        rooms=MongoRoomRepository(database),
+        records=MongoRecordRepository(database),
+        projections=MongoForumProjections(database),
+        processed_events=ProcessedEvents(runtime.mongo_client, database, consumer="forums-projections"),
+        presence=Presence(runtime.redis, prefix=prefix, ttl_seconds=settings.presence_ttl_seconds),
+        bus=RoomBus(runtime.redis, prefix=prefix),
+        hub=LocalHub(),
+        tokens=TokenCodec(settings.token_keys()),
+    )

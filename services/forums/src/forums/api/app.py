@@ -1,12 +1,58 @@
-"""The forums service's HTTP application."""
+"""The forums service's HTTP and WebSocket application."""
+
+import asyncio
+import contextlib
+import logging
 
 from fastapi import FastAPI
 
 from chorus_backbone.app import create_service_app
-from forums.bootstrap import bootstrap
+from chorus_backbone.runtime import Runtime
+from forums.api.routes import games, lobby, records
+from forums.bootstrap import ForumsService, bootstrap
+from forums.events.subscribers import ratings_consumer, users_consumer
+from forums.handlers.rooms import sweep
 from forums.settings import ForumsSettings
+
+logger = logging.getLogger(__name__)
+
+
+async def _keep_presence(service: ForumsService) -> None:
+    """Renew this replica's members and sweep out those of replicas that died."""
+    while True:
+        await asyncio.sleep(service.settings.presence_heartbeat_seconds)
+        try:
+            await service.presence.renew(service.hub.entries())
+            await sweep(service)
+        except Exception:
+            logger.exception("presence upkeep failed; trying again")
 
 
 def create_app(settings: ForumsSettings | None = None) -> FastAPI:
-    runtime = bootstrap(settings or ForumsSettings())
-    return create_service_app(runtime, title="Chorus forums")
+    service = bootstrap(settings or ForumsSettings())
+    service.runtime.add_consumer(ratings_consumer(service))
+    service.runtime.add_consumer(users_consumer(service))
+    tasks: list[asyncio.Task[None]] = []
+
+    async def on_start(_: Runtime) -> None:
+        await service.ensure_indexes()
+        service.bus.start(service.hub.deliver)
+        tasks.append(asyncio.create_task(_keep_presence(service), name="presence"))
+
+    async def on_stop(_: Runtime) -> None:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await service.bus.stop()
+
+    app = create_service_app(
+        service.runtime,
+        title="Chorus forums",
+        routers=[records.router, games.router, lobby.router],
+        on_start=on_start,
+        on_stop=on_stop,
+    )
+    app.state.forums = service
+    app.state.tokens = service.tokens
+    return app

@@ -1,0 +1,45 @@
+"""Request and response bodies of the forums API."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class NewRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    moves: list[str] = Field(description="The room's log, in order.")
+
+
+class Confirmation(BaseModel):
+    message: str
+    id: int | None = None
+
+
+class RecordSummary(BaseModel):
+    id: int
+    datetime: datetime
+
+
+class RecordMoves(BaseModel):
+    moves: list[str]
+
+
+class NewRoom(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    album_id: int | None = Field(default=None, ge=1)
+    title: str | None = Field(default=None, max_length=200)
+
+
+class Lobby(BaseModel):
+    lobby_id: int
+
+
+class DiscoveredLobby(BaseModel):
+    lobby_id: int
+    avg_rating: float
+    friends_in: bool
+    title: str
+    album_id: int | None
+    members: int

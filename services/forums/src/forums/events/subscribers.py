@@ -1,0 +1,96 @@
+"""Subscribers: album averages and friendships into projections, and live event frames."""
+
+from typing import Any
+
+from chorus_backbone import mongo
+from chorus_backbone.consumer import EventConsumer
+from chorus_schemas import Envelope, Event, Topic
+from chorus_schemas.events.ratings import AlbumAdded, RatingChanged, ReviewPosted
+from chorus_schemas.events.users import FriendAccepted, FriendRemoved
+from forums.bootstrap import ForumsService
+
+
+async def _to_album_rooms(service: ForumsService, album_id: int, name: str, data: dict[str, Any]) -> None:
+    for room in await service.rooms.open_rooms(album_id=album_id):
+        await service.bus.publish(room.id, {"type": "event", "name": name, "data": data})
+
+
+def ratings_consumer(service: ForumsService) -> EventConsumer:
+    """Album titles and averages for discovery; rating and review events into album rooms."""
+    projections, inbox = service.projections, service.processed_events
+
+    async def on_album_added(envelope: Envelope, event: Event) -> None:
+        assert isinstance(event, AlbumAdded)
+
+        async def update(session: mongo.Session) -> None:
+            await projections.remember_album(event.album_id, event.title, session=session)
+
+        await inbox.apply_once(envelope, update)
+
+    async def on_rating_changed(envelope: Envelope, event: Event) -> None:
+        assert isinstance(event, RatingChanged)
+
+        async def update(session: mongo.Session) -> None:
+            await projections.set_average(
+                event.album_id, event.avg_rating, event.ratings_count, session=session
+            )
+
+        if await inbox.apply_once(envelope, update):
+            await _to_album_rooms(service, event.album_id, "rating.changed", envelope.data)
+
+    async def on_review_posted(envelope: Envelope, event: Event) -> None:
+        assert isinstance(event, ReviewPosted)
+        await _to_album_rooms(service, event.album_id, "review.posted", envelope.data)
+
+    runtime = service.runtime
+    group = runtime.group("ratings")
+    return EventConsumer(
+        topic=Topic.RATINGS_EVENTS,
+        group=group,
+        handlers={
+            AlbumAdded: on_album_added,
+            RatingChanged: on_rating_changed,
+            ReviewPosted: on_review_posted,
+        },
+        dead_letters=runtime.dead_letters(group),
+        retry=runtime.retry_policy,
+        topics=runtime.topics,
+    )
+
+
+def users_consumer(service: ForumsService) -> EventConsumer:
+    """The friend graph for friends_in, and friend.accepted frames where either friend is."""
+    projections, inbox = service.projections, service.processed_events
+
+    async def on_friend_accepted(envelope: Envelope, event: Event) -> None:
+        assert isinstance(event, FriendAccepted)
+
+        async def update(session: mongo.Session) -> None:
+            await projections.befriend(event.sender_id, event.receiver_id, session=session)
+
+        if not await inbox.apply_once(envelope, update):
+            return
+        for room in await service.rooms.open_rooms():
+            if {event.sender_id, event.receiver_id} & await service.presence.member_ids(room.id):
+                await service.bus.publish(
+                    room.id, {"type": "event", "name": "friend.accepted", "data": envelope.data}
+                )
+
+    async def on_friend_removed(envelope: Envelope, event: Event) -> None:
+        assert isinstance(event, FriendRemoved)
+
+        async def update(session: mongo.Session) -> None:
+            await projections.unfriend(event.user_id, event.friend_id, session=session)
+
+        await inbox.apply_once(envelope, update)
+
+    runtime = service.runtime
+    group = runtime.group("users")
+    return EventConsumer(
+        topic=Topic.USERS_EVENTS,
+        group=group,
+        handlers={FriendAccepted: on_friend_accepted, FriendRemoved: on_friend_removed},
+        dead_letters=runtime.dead_letters(group),
+        retry=runtime.retry_policy,
+        topics=runtime.topics,
+    )

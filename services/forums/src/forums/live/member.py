@@ -1,0 +1,113 @@
+"""One member's connection to a room: an ordered, gap-free, bounded outgoing stream."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import uuid4
+
+from starlette.websockets import WebSocket
+
+from forums.domain.frames import message_frame
+from forums.store.rooms import Message
+
+logger = logging.getLogger(__name__)
+
+FetchAfter = Callable[[int, int, int], Awaitable[list[Message]]]
+
+CLOSE_TOO_SLOW = 4408
+
+
+class MemberConnection:
+    """Frames for one socket go through a bounded queue and one writer task, in log order.
+
+    ``last_id`` is the id of the last message this member has been sent: a message
+    frame at or below it is a repeat and is dropped; one above ``last_id + 1`` means
+    frames were missed, and the missing messages are read from the log first.
+    """
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        *,
+        room_id: int,
+        user_id: int,
+        username: str | None,
+        queue_size: int,
+        fetch_after: FetchAfter,
+    ) -> None:
+        self.websocket = websocket
+        self.room_id = room_id
+        self.user_id = user_id
+        self.username = username
+        self.id = uuid4().hex
+        self.last_id = 0
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=queue_size)
+        self.fetch_after = fetch_after
+        self.writer: asyncio.Task[None] | None = None
+        self.too_slow = False
+
+    def offer(self, frame: dict[str, Any]) -> None:
+        """Queue a frame; a member who lets the queue fill is disconnected (and may resume)."""
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            if not self.too_slow:
+                self.too_slow = True
+                asyncio.get_running_loop().create_task(self._close_slow())
+
+    async def _close_slow(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.websocket.close(CLOSE_TOO_SLOW, "too slow: reconnect with since to resume")
+
+    def start(self, last_id: int) -> None:
+        self.last_id = last_id
+        self.writer = asyncio.create_task(self._write(), name=f"member-{self.id}")
+
+    async def stop(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.writer
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        await self.websocket.send_json(frame)
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                frame = await self.queue.get()
+                if frame.get("type") == "message":
+                    await self._send_in_order(frame)
+                elif frame.get("type") == "catch_up":
+                    await self._fill_up_to(int(frame["until"]))
+                elif frame.get("origin") != self.id:
+                    await self.send({k: v for k, v in frame.items() if k != "origin"})
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.debug("member %s writer ended", self.id, exc_info=True)
+
+    async def _send_in_order(self, frame: dict[str, Any]) -> None:
+        message_id = int(frame["id"])
+        if message_id <= self.last_id:
+            return
+        if message_id > self.last_id + 1:
+            await self._fill_up_to(message_id - 1)
+        await self.send(frame)
+        self.last_id = message_id
+
+    async def _fill_up_to(self, until: int) -> None:
+        while self.last_id < until:
+            missed = await self.fetch_after(self.room_id, self.last_id, min(500, until - self.last_id))
+            if not missed:
+                return
+            for message in missed:
+                if message.id > until:
+                    return
+                if not message.deleted:
+                    await self.send(
+                        message_frame(message.id, message.user_id, message.username, message.text, message.at)
+                    )
+                self.last_id = message.id
