@@ -31,7 +31,6 @@ from forums.store.rooms import Room
 logger = logging.getLogger(__name__)
 
 CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
 
 
 class FrameRefusedError(Exception):
@@ -108,7 +107,9 @@ class RoomSession:
     async def receive(self, raw: str) -> int | None:
         """Handle one frame; returns a close code when the member must be disconnected."""
         if len(raw.encode()) > self.service.settings.max_frame_bytes:
-            return await self._refuse("frame_too_large", "frames are limited in size", hard=CLOSE_TOO_BIG)
+            return await self._refuse(
+                "frame_too_large", f"frames are at most {self.service.settings.max_frame_bytes} bytes"
+            )
         try:
             frame = CLIENT_FRAME.validate_python(orjson.loads(raw))
         except (orjson.JSONDecodeError, ValidationError) as exc:
@@ -122,10 +123,8 @@ class RoomSession:
             return await self._refuse(error.code, error.message)
         return None
 
-    async def _refuse(self, code: str, message: str, hard: int | None = None) -> int | None:
+    async def _refuse(self, code: str, message: str) -> int | None:
         await self.member.send(error_frame(code, message))
-        if hard is not None:
-            return hard
         return CLOSE_POLICY if self.strikes.strike() else None
 
     async def _dispatch(self, frame: Any) -> None:

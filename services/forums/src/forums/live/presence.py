@@ -64,8 +64,7 @@ class Presence:
             return []
         names = await self.redis.hmget(self._names(room_id), [str(i) for i in ids])
         return [
-            {"id": user_id, "username": _text(name) or None}
-            for user_id, name in zip(ids, names, strict=True)
+            {"id": user_id, "username": _text(name) or None} for user_id, name in zip(ids, names, strict=True)
         ]
 
     async def forget(self, room_id: int) -> None:
