@@ -37,6 +37,14 @@ class RoomClient:
             if frame["type"] == kind:
                 return frame
 
+    async def presence_of(self, member_ids: set[int], timeout: float = 15.0) -> dict[str, Any]:
+        """The first presence frame that lists exactly these members."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            frame = await self.next_of("presence", max(0.1, deadline - asyncio.get_running_loop().time()))
+            if {member["id"] for member in frame["members"]} == member_ids:
+                return frame
+
     async def messages(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
         return [await self.next_of("message", timeout) for _ in range(count)]
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from chorus_backbone import mongo
 from chorus_backbone.errors import ChorusError, ErrorKind
-from chorus_schemas.events.forums import RoomClosed, RoomOpened
+from chorus_schemas.events.forums import MemberLeft, RoomClosed, RoomOpened
 from forums.bootstrap import ForumsService
 from forums.store.rooms import Room
 
@@ -66,16 +66,25 @@ async def sweep(service: ForumsService) -> None:
     """Expire members of dead replicas; close rooms left empty (or never joined in time)."""
     now = datetime.now(UTC)
     for room in await service.rooms.open_rooms():
-        before = await service.presence.member_ids(room.id)
-        await service.presence.expire(room.id)
+        gone = await service.presence.expire(room.id)
+        if gone:
+            await _announce_departures(service, room.id, gone)
         members = await service.presence.members(room.id)
-        if len(members) != len(before):
+        if gone and members:
             await service.bus.publish(room.id, {"type": "presence", "members": members})
         if members:
             continue
         grace = service.settings.empty_room_grace_seconds
-        if before or (now - room.created_at).total_seconds() > grace:
+        if gone or (now - room.created_at).total_seconds() > grace:
             await close_room(service, room.id)
+
+
+async def _announce_departures(service: ForumsService, room_id: int, users: set[int]) -> None:
+    async def store(session: mongo.Session) -> None:
+        for user_id in sorted(users):
+            await service.runtime.outbox.add(MemberLeft(room_id=room_id, user_id=user_id), session=session)
+
+    await mongo.in_transaction(service.runtime.mongo_client, store)
 
 
 @dataclass(frozen=True)

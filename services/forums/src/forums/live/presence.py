@@ -51,8 +51,15 @@ class Presence:
         await self.redis.zrem(self._entries(room_id), f"{user_id}:{connection}")
         return user_id not in await self.member_ids(room_id)
 
-    async def expire(self, room_id: int) -> None:
-        await self.redis.zremrangebyscore(self._entries(room_id), "-inf", time.time())
+    async def expire(self, room_id: int) -> set[int]:
+        """Drop connections whose replica stopped renewing them; the users that left by it."""
+        now = time.time()
+        stale = await self.redis.zrangebyscore(self._entries(room_id), "-inf", now)
+        if not stale:
+            return set()
+        await self.redis.zrem(self._entries(room_id), *stale)
+        gone = {int(_text(entry).split(":", 1)[0]) for entry in stale}
+        return gone - await self.member_ids(room_id)
 
     async def member_ids(self, room_id: int) -> set[int]:
         entries = await self.redis.zrangebyscore(self._entries(room_id), time.time(), "+inf")
