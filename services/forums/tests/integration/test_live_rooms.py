@@ -4,6 +4,8 @@ import asyncio
 
 import pytest
 
+from chorus_devinfra.serving import serving
+from forums.api.app import create_app
 from forums.testing import ForumsApi
 
 pytestmark = pytest.mark.integration
@@ -100,3 +102,19 @@ async def test_the_creator_deletes_and_mutes_and_anyone_reports(forums_api: Foru
     assert late_welcome["history"] == []  # deleted messages are gone from history
     for client in (owner, guest, late):
         await client.close()
+
+
+async def test_history_on_join_is_bounded_to_the_latest_messages(forums_api: ForumsApi) -> None:
+    short = forums_api.settings.model_copy(update={"history_on_join": 2})
+    room_id = await forums_api.open_room(1)
+    ada, _ = await forums_api.join(room_id, 1)
+    for text in ("a", "b", "c"):
+        await ada.say(text)
+    await ada.messages(3)
+    async with serving(create_app(short)) as url:
+        forums_api.urls.append(url)
+        bob, welcome = await forums_api.join(room_id, 2, replica=2)
+        await bob.close()
+
+    assert [m["text"] for m in welcome["history"]] == ["b", "c"]
+    await ada.close()
