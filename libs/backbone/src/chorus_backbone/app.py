@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from chorus_backbone.auth import TokenCodec
 from chorus_backbone.body_limit import BodySizeLimitMiddleware
 from chorus_backbone.correlation import CorrelationMiddleware
+from chorus_backbone.discovery import RegistryClient
 from chorus_backbone.errors import install_error_handlers
 from chorus_backbone.health import health_router
 from chorus_backbone.logs import configure_logging
@@ -28,14 +29,28 @@ def create_service_app(
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
+    registration = (
+        RegistryClient(
+            settings.registry_target,
+            service=settings.service_name,
+            http_url=settings.advertised_url or f"http://{settings.host}:{settings.port}",
+        )
+        if settings.registry_target
+        else None
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
         if on_start is not None:
             await on_start(runtime)
+        if registration is not None:
+            registration.start()
         try:
             yield
         finally:
+            if registration is not None:
+                await registration.stop()
             if on_stop is not None:
                 await on_stop(runtime)
             await runtime.stop()

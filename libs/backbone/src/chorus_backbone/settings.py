@@ -8,7 +8,29 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from chorus_backbone.auth import TokenKeys
 
 
-class ServiceSettings(BaseSettings):
+class TokenSettings(BaseSettings):
+    """How tokens are signed and checked: the services and the gateway share these."""
+
+    model_config = SettingsConfigDict(env_prefix="CHORUS_", extra="ignore")
+
+    # Signing keys: the defaults serve local development only; set real ones in deployment.
+    jwt_issuer: str = "chorus"
+    jwt_key_id: str = "local-1"
+    jwt_secret: SecretStr = SecretStr("chorus-local-user-token-key-change-me")
+    service_token_secret: SecretStr = SecretStr("chorus-local-service-token-key-change-me")
+    user_token_ttl_seconds: int = Field(default=12 * 3600, ge=60)
+
+    def token_keys(self) -> TokenKeys:
+        return TokenKeys(
+            issuer=self.jwt_issuer,
+            key_id=self.jwt_key_id,
+            user_secret=self.jwt_secret.get_secret_value(),
+            service_secret=self.service_token_secret.get_secret_value(),
+            user_token_ttl=timedelta(seconds=self.user_token_ttl_seconds),
+        )
+
+
+class ServiceSettings(TokenSettings):
     """Where a service finds its parts. Defaults match the native local set-up (`just up`)."""
 
     model_config = SettingsConfigDict(env_prefix="CHORUS_", extra="ignore")
@@ -40,18 +62,9 @@ class ServiceSettings(BaseSettings):
     )
     trace_sample_ratio: float = Field(default=1.0, ge=0, le=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
-    # Signing keys: the defaults serve local development only; set real ones in deployment.
-    jwt_issuer: str = "chorus"
-    jwt_key_id: str = "local-1"
-    jwt_secret: SecretStr = SecretStr("chorus-local-user-token-key-change-me")
-    service_token_secret: SecretStr = SecretStr("chorus-local-service-token-key-change-me")
-    user_token_ttl_seconds: int = Field(default=12 * 3600, ge=60)
-
-    def token_keys(self) -> TokenKeys:
-        return TokenKeys(
-            issuer=self.jwt_issuer,
-            key_id=self.jwt_key_id,
-            user_secret=self.jwt_secret.get_secret_value(),
-            service_secret=self.service_token_secret.get_secret_value(),
-            user_token_ttl=timedelta(seconds=self.user_token_ttl_seconds),
-        )
+    registry_target: str | None = Field(
+        default=None, description="host:port of the gateway's gRPC registry; no registration when unset."
+    )
+    advertised_url: str | None = Field(
+        default=None, description="This instance's base URL; by default from host and port."
+    )

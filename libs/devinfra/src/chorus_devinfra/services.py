@@ -13,21 +13,27 @@ from chorus_devinfra.stack import Stack
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    name: str
-    env_prefix: str
+    name: str  # also the process name
+    module: str
+    port_setting: str
     store: str | None  # the MongoDB-wire server it owns; None for the gateway
+
+    @property
+    def env_prefix(self) -> str:
+        return f"CHORUS_{self.module.upper()}_"
 
 
 SERVICES = (
-    ServiceSpec("users", "CHORUS_USERS_", "users"),
-    ServiceSpec("reviews", "CHORUS_REVIEWS_", "reviews"),
-    ServiceSpec("forums", "CHORUS_FORUMS_", "forums"),
-    ServiceSpec("gateway", "CHORUS_GATEWAY_", None),
+    ServiceSpec("gateway", "gateway", "gateway_port", None),
+    ServiceSpec("users", "users", "users_port", "users"),
+    ServiceSpec("reviews", "reviews", "reviews_port", "reviews"),
+    ServiceSpec("forums", "forums", "forums_port", "forums"),
+    ServiceSpec("forums-2", "forums", "forums_2_port", "forums"),
 )
 
 
 def _port(spec: ServiceSpec, settings: InfraSettings) -> int:
-    return int(getattr(settings, f"{spec.name}_port"))
+    return int(getattr(settings, spec.port_setting))
 
 
 def _environment(spec: ServiceSpec, stack: Stack, settings: InfraSettings) -> dict[str, str]:
@@ -35,12 +41,16 @@ def _environment(spec: ServiceSpec, stack: Stack, settings: InfraSettings) -> di
     prefix = spec.env_prefix
     env = {f"{prefix}PORT": str(_port(spec, settings)), f"{prefix}LOG_JSON": "true"}
     if spec.store is None:
+        env[f"{prefix}GRPC_PORT"] = str(settings.gateway_grpc_port)
+        env[f"{prefix}REDIS_URL"] = stack.redis_url
         for upstream in ("users", "reviews"):
             env[f"{prefix}{upstream.upper()}_URL"] = (
                 f"http://127.0.0.1:{getattr(settings, f'{upstream}_port')}"
             )
-        env[f"{prefix}FORUMS_URLS"] = f'["http://127.0.0.1:{settings.forums_port}"]'
+        # Forums replicas are found through the registry: they come and go.
+        env[f"{prefix}FORUMS_URLS"] = "[]"
         return env
+    env[f"{prefix}REGISTRY_TARGET"] = f"127.0.0.1:{settings.gateway_grpc_port}"
     if spec.name == "users":
         env[f"{prefix}GRPC_PORT"] = str(settings.users_grpc_port)
     env[f"{prefix}KAFKA_BOOTSTRAP"] = stack.kafka_bootstrap
@@ -52,7 +62,7 @@ def _environment(spec: ServiceSpec, stack: Stack, settings: InfraSettings) -> di
 def service_process(spec: ServiceSpec, stack: Stack, settings: InfraSettings) -> ManagedProcess:
     return ManagedProcess(
         name=f"service-{spec.name}",
-        command=[sys.executable, "-m", spec.name],
+        command=[sys.executable, "-m", spec.module],
         port=_port(spec, settings),
         state_dir=stack.state_dir,
         env=_environment(spec, stack, settings),

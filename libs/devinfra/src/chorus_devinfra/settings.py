@@ -23,3 +23,5 @@ class InfraSettings(BaseSettings):
     users_grpc_port: int = 50051
     reviews_port: int = 8102
     forums_port: int = 8103
+    forums_2_port: int = 8104
+    gateway_grpc_port: int = 50050

@@ -24,6 +24,8 @@ PORT_SETTINGS = (
     "REVIEWS_PORT",
     "FORUMS_PORT",
     "USERS_GRPC_PORT",
+    "FORUMS_2_PORT",
+    "GATEWAY_GRPC_PORT",
 )
 
 

@@ -1,26 +1,39 @@
 """Settings of the gateway (environment variables prefixed CHORUS_GATEWAY_)."""
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from chorus_backbone.settings import TokenSettings
 
 
-class GatewaySettings(BaseSettings):
+class GatewaySettings(TokenSettings):
     model_config = SettingsConfigDict(env_prefix="CHORUS_GATEWAY_", extra="ignore")
 
     service_name: str = "gateway"
     host: str = "127.0.0.1"
     port: int = 8100
-    users_url: str = "http://127.0.0.1:8101"
-    reviews_url: str = "http://127.0.0.1:8102"
-    forums_urls: list[str] = ["http://127.0.0.1:8103"]
-    upstream_timeout_seconds: float = 5.0
+    grpc_port: int = Field(default=50050, description="The registry and gRPC health.")
+    users_url: str | None = "http://127.0.0.1:8101"
+    reviews_url: str | None = "http://127.0.0.1:8102"
+    forums_urls: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8103"])
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_key_prefix: str = "chorus:"
+    registry_lease_seconds: int = Field(default=15, ge=1)
+    upstream_timeout_seconds: float = Field(default=10.0, gt=0)
+    upstream_connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    failed_instance_pause_seconds: float = Field(default=5.0, ge=0)
+    requests_per_minute_per_address: int = Field(default=600, ge=1)
+    requests_per_minute_per_user: int = Field(default=300, ge=1)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    cors_origins: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
     log_json: bool = True
     otlp_endpoint: str | None = None
     trace_sample_ratio: float = 1.0
 
-    def upstreams(self) -> dict[str, list[str]]:
+    def static_upstreams(self) -> dict[str, list[str]]:
         return {
-            "users": [self.users_url],
-            "reviews": [self.reviews_url],
-            "forums": self.forums_urls,
+            "users": [self.users_url] if self.users_url else [],
+            "reviews": [self.reviews_url] if self.reviews_url else [],
+            "forums": list(self.forums_urls),
         }

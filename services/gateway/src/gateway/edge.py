@@ -1,0 +1,58 @@
+"""Auth and rate limits at the edge, before anything reaches a service."""
+
+import time
+
+from limits import RateLimitItemPerMinute
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import Redis
+from starlette.datastructures import Headers
+
+from chorus_backbone.auth import Principal, TokenCodec, TokenKind
+from chorus_backbone.errors import ChorusError, ErrorKind
+
+
+def presented_token(headers: Headers, query_token: str | None = None) -> str | None:
+    """The caller's token: `Authorization: Bearer`, the original `auth_token` header, or `?token=`."""
+    authorization = headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip() or None
+    return headers.get("auth_token") or query_token
+
+
+def verify_user(codec: TokenCodec, token: str | None) -> Principal:
+    if not token:
+        raise ChorusError(
+            ErrorKind.UNAUTHORIZED, "invalid_token", "a token is required: send Authorization: Bearer <token>"
+        )
+    return codec.verify(token, kind=TokenKind.USER)
+
+
+class EdgeLimiter:
+    """Requests per minute per client address and per signed-in user, counted in Redis."""
+
+    def __init__(self, redis: Redis, redis_url: str, *, prefix: str, per_address: int, per_user: int) -> None:
+        storage = RedisStorage(
+            redis_url.replace("redis://", "async+redis://", 1),
+            implementation="redispy",
+            key_prefix=f"{prefix}edge",
+            # The gateway's own pool (limits types **options narrowly; redis-py takes a pool).
+            connection_pool=redis.connection_pool,  # type: ignore[arg-type]
+        )
+        self.limiter = MovingWindowRateLimiter(storage)
+        self.per_address = RateLimitItemPerMinute(per_address)
+        self.per_user = RateLimitItemPerMinute(per_user)
+
+    async def admit(self, address: str, user: str | None) -> None:
+        checks = [(self.per_address, "address", address)]
+        if user is not None:
+            checks.append((self.per_user, "user", user))
+        for limit, scope, key in checks:
+            if not await self.limiter.hit(limit, scope, key):
+                stats = await self.limiter.get_window_stats(limit, scope, key)
+                raise ChorusError(
+                    ErrorKind.RATE_LIMITED,
+                    "rate_limited",
+                    f"too many requests from this {scope}; slow down",
+                    retry_after_seconds=max(1, int(stats.reset_time - time.time()) + 1),
+                )

@@ -1,0 +1,69 @@
+"""One OpenAPI document for the whole public API, merged from the services' own."""
+
+import time
+from typing import Any
+
+import httpx
+import orjson
+
+from gateway.upstreams import UpstreamPool
+
+SERVICES = ("users", "reviews", "forums")
+_CACHE_SECONDS = 60.0
+
+
+def _namespaced(service: str, document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The service's paths and schemas, schema names prefixed so services cannot collide."""
+    schemas = document.get("components", {}).get("schemas", {})
+    text = orjson.dumps({"paths": document.get("paths", {}), "schemas": schemas}).decode()
+    for name in schemas:
+        text = text.replace(f'"#/components/schemas/{name}"', f'"#/components/schemas/{service}.{name}"')
+    renamed = orjson.loads(text)
+    return renamed["paths"], {f"{service}.{name}": schema for name, schema in renamed["schemas"].items()}
+
+
+class MergedOpenApi:
+    def __init__(self, client: httpx.AsyncClient, pool: UpstreamPool, own: dict[str, Any]) -> None:
+        self.client = client
+        self.pool = pool
+        self.own = own
+        self._cached: tuple[float, dict[str, Any]] | None = None
+
+    async def document(self) -> dict[str, Any]:
+        if self._cached and time.monotonic() - self._cached[0] < _CACHE_SECONDS:
+            return self._cached[1]
+        paths = dict(self.own.get("paths", {}))
+        schemas = dict(self.own.get("components", {}).get("schemas", {}))
+        missing = []
+        for service in SERVICES:
+            document = await self._fetch(service)
+            if document is None:
+                missing.append(service)
+                continue
+            service_paths, service_schemas = _namespaced(service, document)
+            paths.update({p: v for p, v in service_paths.items() if p.startswith("/api/")})
+            schemas.update(service_schemas)
+        merged = {
+            **self.own,
+            "info": {
+                "title": "Chorus",
+                "version": self.own.get("info", {}).get("version", "0.1.0"),
+                "description": "Rate, review and talk about music: every public endpoint, via the gateway."
+                + (f" (Not reachable now: {', '.join(missing)}.)" if missing else ""),
+            },
+            "paths": dict(sorted(paths.items())),
+            "components": {**self.own.get("components", {}), "schemas": schemas},
+        }
+        if not missing:
+            self._cached = (time.monotonic(), merged)
+        return merged
+
+    async def _fetch(self, service: str) -> dict[str, Any] | None:
+        for url in await self.pool.candidates(service):
+            try:
+                response = await self.client.get(f"{url}/openapi.json")
+            except httpx.TransportError:
+                continue
+            if response.status_code == 200:
+                return dict(response.json())
+        return None
