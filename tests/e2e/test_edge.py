@@ -1,0 +1,127 @@
+"""The gateway's edge: rate limits, an upstream going away and coming back, replicas dying."""
+
+import asyncio
+import os
+import sys
+
+import grpc
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+
+from chorus_devinfra.probes import eventually
+from chorus_devinfra.process import free_port
+from chorus_devinfra.serving import serving
+from chorus_schemas.grpc import discovery_pb2, discovery_pb2_grpc
+from forums.settings import ForumsSettings
+from gateway.api.app import create_app as create_gateway
+from reviews.api.app import create_app as create_reviews
+from reviews.settings import ReviewsSettings
+from tests.e2e.conftest import System
+
+pytestmark = pytest.mark.integration
+
+
+async def test_rate_limits_answer_429_with_retry_after(system: System) -> None:
+    strict = system.gateway_settings(
+        requests_per_minute_per_address=3, reviews_url=None, grpc_port=free_port()
+    )
+    async with serving(create_gateway(strict)) as url, httpx.AsyncClient(base_url=url) as client:
+        answers = [await client.get("/api/music/albums") for _ in range(4)]
+
+    assert all(answer.status_code != 429 for answer in answers[:3])
+    assert answers[3].status_code == 429
+    assert answers[3].json()["error"]["code"] == "rate_limited"
+    assert int(answers[3].headers["retry-after"]) >= 1
+
+
+async def test_an_upstream_that_goes_away_is_a_503_until_it_comes_back(system: System) -> None:
+    port = free_port()
+    settings = system.namespace.settings(
+        ReviewsSettings, port=port, load_starter_catalog=False, registry_target=None
+    )
+    gateway_settings = system.gateway_settings(
+        reviews_url=f"http://127.0.0.1:{port}",
+        grpc_port=free_port(),
+        # A registry of its own: this gateway knows only the reviews instance started here.
+        redis_key_prefix=f"{system.namespace.redis_prefix}isolated:",
+    )
+    async with (
+        serving(create_gateway(gateway_settings)) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as client,
+    ):
+        async with serving(create_reviews(settings), port=port):
+            up = await client.get("/api/music/albums")
+        down = await client.get("/api/music/albums")
+        async with serving(create_reviews(settings), port=port):
+            back = await eventually(lambda: client.get("/api/music/albums"), lambda r: r.status_code == 200)
+
+    assert up.status_code == 200
+    assert down.status_code == 503
+    assert down.json()["error"]["code"] == "upstream_unavailable"
+    assert "retry-after" in down.headers
+    assert back.json() == []
+
+
+async def _forums_instances(system: System) -> list[str]:
+    async with grpc.aio.insecure_channel(system.registry_target) as channel:
+        response = await discovery_pb2_grpc.RegistryStub(channel).ListInstances(
+            discovery_pb2.ListInstancesRequest(service="forums")
+        )
+    return sorted(instance.http_url for instance in response.instances)
+
+
+async def test_a_dead_forums_replica_is_dropped_and_its_members_rejoin_on_another(system: System) -> None:
+    before = await _forums_instances(system)
+    port = free_port()
+    doomed_settings = system.service_settings(ForumsSettings)
+    env = {
+        **os.environ,
+        "CHORUS_FORUMS_PORT": str(port),
+        "CHORUS_FORUMS_ADVERTISED_URL": f"http://127.0.0.1:{port}",
+        "CHORUS_FORUMS_REGISTRY_TARGET": system.registry_target,
+        "CHORUS_FORUMS_KAFKA_BOOTSTRAP": doomed_settings.kafka_bootstrap,
+        "CHORUS_FORUMS_MONGODB_URL": doomed_settings.mongodb_url,
+        "CHORUS_FORUMS_MONGODB_DATABASE": doomed_settings.mongodb_database,
+        "CHORUS_FORUMS_REDIS_URL": doomed_settings.redis_url,
+        "CHORUS_FORUMS_REDIS_KEY_PREFIX": doomed_settings.redis_key_prefix,
+        "CHORUS_FORUMS_TOPIC_PREFIX": doomed_settings.topic_prefix,
+        "CHORUS_FORUMS_CONSUMER_GROUP_PREFIX": doomed_settings.consumer_group_prefix,
+    }
+    doomed = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "forums",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        registered = await eventually(
+            lambda: _forums_instances(system), lambda urls: len(urls) == len(before) + 1, timeout=60
+        )
+    finally:
+        doomed.kill()
+        await doomed.wait()
+    after = await eventually(lambda: _forums_instances(system), lambda urls: urls == before, timeout=30)
+
+    signed = await system.gateway.post(
+        "/api/users/auth/signup", json={"username": "carol", "password": "a-long-and-decent-passphrase"}
+    )
+    token = (
+        await system.gateway.post(
+            "/api/users/auth/signin", json={"username": "carol", "password": "a-long-and-decent-passphrase"}
+        )
+    ).json()["auth_token"]
+    room = (await system.gateway.post("/api/games/create", headers={"auth_token": token})).json()["lobby_id"]
+    lobby = f"{system.gateway_url.replace('http', 'ws', 1)}/api/games/wss/lobby/{room}?token={token}"
+    async with connect(lobby, open_timeout=10) as anchor:  # keeps the room open meanwhile
+        await asyncio.wait_for(anchor.recv(), 10)
+        for _ in range(3):  # whichever replica the gateway picks, it is a live one
+            async with connect(lobby, open_timeout=10) as socket:
+                welcome = await asyncio.wait_for(socket.recv(), 10)
+                assert '"welcome"' in str(welcome)
+
+    assert signed.status_code == 201
+    assert f"http://127.0.0.1:{port}" in registered
+    assert f"http://127.0.0.1:{port}" not in after
