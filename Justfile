@@ -13,7 +13,7 @@ default:
 up:
     chorus-infra up
     @echo ""
-    @echo "Chorus is up: open http://127.0.0.1:8100 (gateway; health at /readyz)."
+    @echo "Chorus is up: the API is at http://127.0.0.1:8100 (interactive docs at /docs, health at /readyz)."
     @echo "Logs: .data/logs/  —  stop with: ./dev down"
 
 # Start only the parts (Kafka, MongoDB-wire, Redis); nodes=3 starts a three-node Kafka.
