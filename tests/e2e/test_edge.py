@@ -7,7 +7,8 @@ import sys
 import grpc
 import httpx
 import pytest
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from chorus_devinfra.probes import eventually
 from chorus_devinfra.process import free_port
@@ -125,3 +126,51 @@ async def test_a_dead_forums_replica_is_dropped_and_its_members_rejoin_on_anothe
     assert signed.status_code == 201
     assert f"http://127.0.0.1:{port}" in registered
     assert f"http://127.0.0.1:{port}" not in after
+
+
+async def test_huge_bodies_are_413_and_cors_follows_settings(system: System) -> None:
+    settings = system.gateway_settings(
+        cors_origins=["https://chorus.example"], grpc_port=free_port(), max_body_bytes=2048
+    )
+    async with (
+        serving(create_gateway(settings)) as url,
+        httpx.AsyncClient(base_url=url) as client,
+    ):
+        huge = await client.post("/api/users/auth/signup", content=b"x" * 10_000)
+        allowed = await client.options(
+            "/api/music/albums",
+            headers={"Origin": "https://chorus.example", "Access-Control-Request-Method": "GET"},
+        )
+        foreign = await client.options(
+            "/api/music/albums",
+            headers={"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "GET"},
+        )
+
+    assert (huge.status_code, huge.json()["error"]["code"]) == (413, "body_too_large")
+    assert allowed.headers["access-control-allow-origin"] == "https://chorus.example"
+    assert "access-control-allow-origin" not in foreign.headers
+
+
+async def test_close_codes_from_the_room_pass_through_the_gateway(system: System) -> None:
+    gateway = system.gateway
+    password = "a-long-and-decent-passphrase"
+    await gateway.post("/api/users/auth/signup", json={"username": "dave", "password": password})
+    token = (
+        await gateway.post("/api/users/auth/signin", json={"username": "dave", "password": password})
+    ).json()["auth_token"]
+    room = (await gateway.post("/api/games/create", headers={"auth_token": token})).json()["lobby_id"]
+    base = system.gateway_url.replace("http", "ws", 1)
+
+    async with connect(f"{base}/api/games/wss/lobby/{room}?token={token}", open_timeout=10) as socket:
+        for _ in range(ForumsSettings().bad_frames_before_close + 1):
+            await socket.send("garbage")
+        with pytest.raises(ConnectionClosed) as closed:
+            await _read_until_closed(socket)
+
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1008
+
+
+async def _read_until_closed(socket: ClientConnection) -> None:
+    while True:
+        await asyncio.wait_for(socket.recv(), 10)

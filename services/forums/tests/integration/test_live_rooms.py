@@ -118,3 +118,22 @@ async def test_history_on_join_is_bounded_to_the_latest_messages(forums_api: For
 
     assert [m["text"] for m in welcome["history"]] == ["b", "c"]
     await ada.close()
+
+
+async def test_typing_reaches_the_other_members_but_not_the_typist(forums_api: ForumsApi) -> None:
+    room_id = await forums_api.open_room(1)
+    ada, _ = await forums_api.join(room_id, 1)
+    bob, _ = await forums_api.join(room_id, 2, replica=1)
+
+    await ada.send({"type": "typing"})
+    typing = await bob.next_of("typing")
+    await ada.say("done typing")
+    seen_by_ada = [await ada.receive()]
+    while seen_by_ada[-1]["type"] != "message":
+        seen_by_ada.append(await ada.receive())
+
+    assert typing == {"type": "typing", "user": {"id": 1, "username": "user1"}}
+    assert seen_by_ada[-1]["text"] == "done typing"
+    assert "typing" not in [frame["type"] for frame in seen_by_ada]
+    await ada.close()
+    await bob.close()
