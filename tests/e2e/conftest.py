@@ -48,6 +48,7 @@ class System:
             port=port,
             advertised_url=f"http://127.0.0.1:{port}",
             registry_target=self.registry_target,
+            lag_interval_seconds=1.0,
             **overrides,
         )
 

@@ -16,7 +16,9 @@ def _promtool() -> str:
 
 
 def _run(*args: str, cwd: Path = RULES_DIR) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([_promtool(), *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [_promtool(), *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def test_the_alert_rules_are_valid() -> None:
@@ -43,7 +45,7 @@ def test_the_rule_tester_catches_a_wrong_expectation(tmp_path: Path, wrong: str)
         "tests:\n"
         "  - interval: 30s\n"
         "    input_series:\n"
-        "      - series: 'up{job=\"chorus-forums\",instance=\"a\"}'\n"
+        '      - series: \'up{job="chorus-forums",instance="a"}\'\n'
         "        values: '0 0 0 0 0'\n"
         "    alert_rule_test:\n"
         "      - eval_time: 2m\n"

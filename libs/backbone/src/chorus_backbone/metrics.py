@@ -55,3 +55,8 @@ HTTP_REQUEST_SECONDS = Histogram(
     "HTTP request latency, by route template.",
     ["service", "method", "route"],
 )
+CONSUMER_LAG = Gauge(
+    "chorus_consumer_lag",
+    "Messages on a partition that a consumer group has not committed yet.",
+    ["group", "topic", "partition"],
+)

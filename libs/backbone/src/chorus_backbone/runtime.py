@@ -12,6 +12,7 @@ from chorus_backbone.consumer import EventConsumer, RetryPolicy
 from chorus_backbone.dead_letters import DeadLetters
 from chorus_backbone.health import Check, kafka_check, mongo_check, redis_check
 from chorus_backbone.kafka import BrokerPublisher, make_broker
+from chorus_backbone.lag import LagMonitor
 from chorus_backbone.outbox import Outbox
 from chorus_backbone.relay import OutboxRelay
 from chorus_backbone.settings import ServiceSettings
@@ -34,6 +35,7 @@ class Runtime:
     outbox: Outbox
     relay: OutboxRelay
     consumers: list[EventConsumer] = field(default_factory=list)
+    lag_monitor: LagMonitor | None = None
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> "Runtime":
@@ -103,8 +105,16 @@ class Runtime:
                 logger.warning("topic %s drifted from its declaration: %s", name, drift)
         await self.broker.start()
         self.relay.start()
+        self.lag_monitor = LagMonitor(
+            self.settings.kafka_bootstrap,
+            [(c.group, c.topic, c.logical_topic) for c in self.consumers],
+            interval=self.settings.lag_interval_seconds,
+        )
+        self.lag_monitor.start()
 
     async def stop(self) -> None:
+        if self.lag_monitor is not None:
+            await self.lag_monitor.stop()
         await self.relay.stop()
         await self.broker.stop()
         await self.redis.aclose()

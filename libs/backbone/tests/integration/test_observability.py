@@ -1,13 +1,11 @@
 """Metrics scraped over HTTP and one trace across the Kafka hop, on the real parts."""
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from fastapi import APIRouter
 from opentelemetry import trace
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
@@ -16,7 +14,6 @@ from chorus_backbone.app import create_service_app
 from chorus_backbone.consumer import EventConsumer, RetryPolicy
 from chorus_backbone.runtime import Runtime
 from chorus_backbone.settings import ServiceSettings
-from chorus_backbone.tracing import configure_tracing
 from chorus_devinfra.probes import eventually, metric_value
 from chorus_devinfra.pytest_plugin import Namespace
 from chorus_devinfra.serving import serving
@@ -26,13 +23,9 @@ from chorus_schemas.events.users import UserRegistered
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def spans() -> Iterator[InMemorySpanExporter]:
-    """Finished spans, collected by the SDK's own in-memory exporter."""
-    exporter = InMemorySpanExporter()
-    configure_tracing("probe", otlp_endpoint=None, extra_processor=SimpleSpanProcessor(exporter))
-    yield exporter
-    exporter.clear()
+@pytest.fixture
+def spans(finished_spans: InMemorySpanExporter) -> InMemorySpanExporter:
+    return finished_spans
 
 
 def _service(

@@ -4,12 +4,14 @@ per-test namespaces (database, topic prefix, Redis key prefix) so tests never sh
 Loaded for the whole workspace through ``-p chorus_devinfra.pytest_plugin``.
 """
 
+from __future__ import annotations
+
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import uuid4
 
 import pytest
@@ -17,6 +19,9 @@ import pytest
 from chorus_devinfra.containers import ContainerStack, engine_unavailable_reason
 from chorus_devinfra.process import free_port
 from chorus_devinfra.stack import Stack, StackPorts
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 TEST_STORE = "test"
 S = TypeVar("S")
@@ -118,3 +123,21 @@ def namespace(infra: Parts, request: pytest.FixtureRequest) -> Namespace:
         mongo_url=infra.mongo_url(TEST_STORE),
         redis_url=infra.redis_url,
     )
+
+
+@pytest.fixture(scope="session")
+def finished_spans() -> InMemorySpanExporter:
+    """Every span this test process finishes, in the SDK's own in-memory exporter.
+
+    OpenTelemetry allows one tracer provider per process, so all tests share this one.
+    """
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: PLC0415
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import (  # noqa: PLC0415
+        InMemorySpanExporter,
+    )
+
+    from chorus_backbone.tracing import configure_tracing  # noqa: PLC0415
+
+    exporter = InMemorySpanExporter()
+    configure_tracing("chorus-tests", otlp_endpoint=None, extra_processor=SimpleSpanProcessor(exporter))
+    return exporter

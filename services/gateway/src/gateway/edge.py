@@ -10,6 +10,7 @@ from starlette.datastructures import Headers
 
 from chorus_backbone.auth import Principal, TokenCodec, TokenKind
 from chorus_backbone.errors import ChorusError, ErrorKind
+from gateway import metrics
 
 
 def presented_token(headers: Headers, query_token: str | None = None) -> str | None:
@@ -49,6 +50,7 @@ class EdgeLimiter:
             checks.append((self.per_user, "user", user))
         for limit, scope, key in checks:
             if not await self.limiter.hit(limit, scope, key):
+                metrics.RATE_LIMITED.labels(scope).inc()
                 stats = await self.limiter.get_window_stats(limit, scope, key)
                 raise ChorusError(
                     ErrorKind.RATE_LIMITED,

@@ -8,6 +8,8 @@ from starlette.responses import Response
 
 from chorus_backbone.correlation import REQUEST_ID_HEADER, current_correlation_id
 from chorus_backbone.errors import ChorusError, ErrorKind
+from chorus_backbone.tracing import current_trace_headers
+from gateway import metrics
 from gateway.upstreams import UpstreamPool
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ def _forwarded_headers(request: Request, token: str | None, client_address: str)
         headers["authorization"] = f"Bearer {token}"
     headers[REQUEST_ID_HEADER] = current_correlation_id() or ""
     headers["x-forwarded-for"] = client_address
+    headers.update(current_trace_headers())  # the service continues the gateway's trace
     return headers
 
 
@@ -67,9 +70,11 @@ class Forwarder:
                 )
             except httpx.ConnectError:
                 self.pool.failed(url)  # never reached: safe to try another for any method
+                metrics.UPSTREAM_FAILURES.labels(service).inc()
                 continue
             except httpx.TransportError:
                 self.pool.failed(url)
+                metrics.UPSTREAM_FAILURES.labels(service).inc()
                 if retry_any:
                     continue
                 break

@@ -3,6 +3,7 @@
 import itertools
 import time
 
+from gateway import metrics
 from gateway.registry import RegistryStore
 
 
@@ -21,6 +22,7 @@ class UpstreamPool:
     async def candidates(self, service: str) -> list[str]:
         """Instances to try in order: healthy ones rotated round robin, recently failed ones last."""
         every = await self.instances(service)
+        metrics.UPSTREAM_INSTANCES.labels(service).set(len(every))
         if not every:
             return []
         start = next(self._turns) % len(every)

@@ -4,6 +4,7 @@ from typing import Any
 
 from chorus_backbone import mongo
 from chorus_backbone.consumer import EventConsumer
+from chorus_backbone.tracing import current_trace_headers
 from chorus_schemas import Envelope, Event, Topic
 from chorus_schemas.events.ratings import AlbumAdded, RatingChanged, ReviewPosted
 from chorus_schemas.events.users import FriendAccepted, FriendRemoved
@@ -11,8 +12,10 @@ from forums.bootstrap import ForumsService
 
 
 async def _to_album_rooms(service: ForumsService, album_id: int, name: str, data: dict[str, Any]) -> None:
+    # The trace goes along so the push to each member joins the event's trace.
+    frame = {"type": "event", "name": name, "data": data, "trace": current_trace_headers()}
     for room in await service.rooms.open_rooms(album_id=album_id):
-        await service.bus.publish(room.id, {"type": "event", "name": name, "data": data})
+        await service.bus.publish(room.id, frame)
 
 
 def ratings_consumer(service: ForumsService) -> EventConsumer:

@@ -25,6 +25,7 @@ from forums.domain.frames import (
 )
 from forums.domain.limits import StrikeCounter, TokenBucket
 from forums.handlers.rooms import close_room
+from forums.live import metrics
 from forums.live.member import MemberConnection
 from forums.store.rooms import Room
 
@@ -84,6 +85,8 @@ class RoomSession:
             }
         )
         member.start(last_id)
+        if since is not None:
+            metrics.RESUMES.inc()
         if since is not None and len(history) == settings.max_resume_messages:
             member.offer({"type": "catch_up", "until": await service.rooms.last_id(room.id)})
 

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from typing import Any
 
+from forums.live import metrics
 from forums.live.member import MemberConnection
 
 
@@ -12,6 +13,7 @@ class LocalHub:
 
     def add(self, member: MemberConnection) -> None:
         self.rooms[member.room_id].add(member)
+        self._observe()
 
     def remove(self, member: MemberConnection) -> None:
         members = self.rooms.get(member.room_id)
@@ -19,6 +21,11 @@ class LocalHub:
             members.discard(member)
             if not members:
                 del self.rooms[member.room_id]
+        self._observe()
+
+    def _observe(self) -> None:
+        metrics.LIVE_ROOMS.set(len(self.rooms))
+        metrics.LIVE_MEMBERS.set(self.count())
 
     async def deliver(self, room_id: int, frame: dict[str, Any]) -> None:
         for member in list(self.rooms.get(room_id, ())):

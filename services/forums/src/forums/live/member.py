@@ -7,12 +7,17 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import uuid4
 
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from starlette.websockets import WebSocket
 
+from chorus_backbone.tracing import attach_trace_headers, detach
 from forums.domain.frames import message_frame
+from forums.live import metrics
 from forums.store.rooms import Message
 
 logger = logging.getLogger(__name__)
+_tracer = trace.get_tracer("chorus.forums.live")
 
 FetchAfter = Callable[[int, int, int], Awaitable[list[Message]]]
 
@@ -55,6 +60,7 @@ class MemberConnection:
         except asyncio.QueueFull:
             if not self.too_slow:
                 self.too_slow = True
+                metrics.SLOW_MEMBERS.inc()
                 asyncio.get_running_loop().create_task(self._close_slow())
 
     async def _close_slow(self) -> None:
@@ -73,6 +79,7 @@ class MemberConnection:
 
     async def send(self, frame: dict[str, Any]) -> None:
         await self.websocket.send_json(frame)
+        metrics.FRAMES_SENT.labels(str(frame.get("type", "unknown"))).inc()
 
     async def _write(self) -> None:
         try:
@@ -83,11 +90,25 @@ class MemberConnection:
                 elif frame.get("type") == "catch_up":
                     await self._fill_up_to(int(frame["until"]))
                 elif frame.get("origin") != self.id:
-                    await self.send({k: v for k, v in frame.items() if k != "origin"})
+                    await self._push(frame)
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.debug("member %s writer ended", self.id, exc_info=True)
+
+    async def _push(self, frame: dict[str, Any]) -> None:
+        carried = frame.get("trace")
+        visible = {k: v for k, v in frame.items() if k not in ("origin", "trace")}
+        if not carried:
+            await self.send(visible)
+            return
+        token = attach_trace_headers(carried)
+        try:
+            with _tracer.start_as_current_span("room push", kind=SpanKind.INTERNAL) as span:
+                span.set_attribute("chorus.frame.type", str(visible.get("type")))
+                await self.send(visible)
+        finally:
+            detach(token)
 
     async def _send_in_order(self, frame: dict[str, Any]) -> None:
         message_id = int(frame["id"])
@@ -106,6 +127,7 @@ class MemberConnection:
             for message in missed:
                 if message.id > until:
                     return
+                metrics.GAP_FILLS.inc()
                 if not message.deleted:
                     await self.send(
                         message_frame(message.id, message.user_id, message.username, message.text, message.at)
