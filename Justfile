@@ -21,6 +21,11 @@ up:
 parts nodes="1":
     chorus-infra up --parts-only --kafka-nodes {{nodes}}
 
+# Start Prometheus (scraping every service, with the alert rules) and Jaeger (traces from every service).
+[group('run')]
+obs:
+    chorus-infra obs
+
 # Stop the services and the parts (data is kept under .data/).
 [group('run')]
 down:

@@ -6,6 +6,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from chorus_devinfra.obs import JAEGER_VERSION
+from chorus_devinfra.paths import cache_dir
 from chorus_devinfra.process import ManagedProcess, StartError
 from chorus_devinfra.settings import InfraSettings
 from chorus_devinfra.stack import Stack
@@ -40,6 +42,8 @@ def _environment(spec: ServiceSpec, stack: Stack, settings: InfraSettings) -> di
     """Point the service at this stack's parts, whatever ports they were given."""
     prefix = spec.env_prefix
     env = {f"{prefix}PORT": str(_port(spec, settings)), f"{prefix}LOG_JSON": "true"}
+    if tracing_backend(stack, settings).running():
+        env[f"{prefix}OTLP_ENDPOINT"] = f"http://127.0.0.1:{settings.otlp_http_port}"
     if spec.store is None:
         env[f"{prefix}GRPC_PORT"] = str(settings.gateway_grpc_port)
         env[f"{prefix}REDIS_URL"] = stack.redis_url
@@ -57,6 +61,20 @@ def _environment(spec: ServiceSpec, stack: Stack, settings: InfraSettings) -> di
     env[f"{prefix}MONGODB_URL"] = stack.mongo_url(spec.store)
     env[f"{prefix}REDIS_URL"] = stack.redis_url
     return env
+
+
+def scrape_targets(settings: InfraSettings) -> dict[str, list[str]]:
+    """Every service instance's host:port, by service, for Prometheus."""
+    targets: dict[str, list[str]] = {}
+    for spec in SERVICES:
+        targets.setdefault(spec.module, []).append(f"127.0.0.1:{_port(spec, settings)}")
+    return targets
+
+
+def tracing_backend(stack: Stack, settings: InfraSettings) -> ManagedProcess:
+    """The Jaeger process of this stack (whether or not it runs)."""
+    binary = cache_dir() / "jaeger" / JAEGER_VERSION / "jaeger"
+    return ManagedProcess("jaeger", [str(binary)], settings.jaeger_query_port, stack.state_dir)
 
 
 def service_process(spec: ServiceSpec, stack: Stack, settings: InfraSettings) -> ManagedProcess:

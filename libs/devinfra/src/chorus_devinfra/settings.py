@@ -25,3 +25,7 @@ class InfraSettings(BaseSettings):
     forums_port: int = 8103
     forums_2_port: int = 8104
     gateway_grpc_port: int = 50050
+    prometheus_port: int = 9090
+    jaeger_query_port: int = 16686
+    otlp_http_port: int = 4318
+    otlp_grpc_port: int = 4317
