@@ -42,7 +42,19 @@ def configure_tracing(
     if extra_processor is not None:
         provider.add_span_processor(extra_processor)
     trace.set_tracer_provider(provider)
+    _instrument_grpc()
     _configured = True
+
+
+def _instrument_grpc() -> None:
+    """Spans for every gRPC call served or made by this process (servers created after this)."""
+    from opentelemetry.instrumentation.grpc import (  # noqa: PLC0415  (only when tracing is on)
+        GrpcAioInstrumentorClient,
+        GrpcAioInstrumentorServer,
+    )
+
+    GrpcAioInstrumentorServer().instrument()  # type: ignore[no-untyped-call]
+    GrpcAioInstrumentorClient().instrument()  # type: ignore[no-untyped-call]
 
 
 def current_trace_headers() -> dict[str, str]:

@@ -5,9 +5,13 @@ from collections.abc import AsyncIterator
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from chorus_backbone.auth import TokenCodec
+from chorus_devinfra.process import free_port
+from chorus_devinfra.serving import serving
 from chorus_schemas.grpc import users_pb2, users_pb2_grpc
+from users.api.app import create_app
 from users.settings import UsersSettings
 from users.testing import UsersApi
 
@@ -83,3 +87,17 @@ async def test_the_standard_health_service_reports_serving(channel: grpc.aio.Cha
 
     assert overall.status == health_pb2.HealthCheckResponse.SERVING
     assert directory.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_grpc_calls_are_traced(
+    finished_spans: InMemorySpanExporter, users_settings: UsersSettings
+) -> None:
+    # The tracer provider is in place before this test's server starts (fixture order).
+    app = create_app(users_settings.model_copy(update={"grpc_port": free_port()}))
+    async with serving(app):
+        port = app.state.users.settings.grpc_port
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            await users_pb2_grpc.UserDirectoryStub(channel).GetUsers(users_pb2.GetUsersRequest(ids=[1]))
+
+    names = {span.name for span in finished_spans.get_finished_spans()}
+    assert "/chorus.users.v1.UserDirectory/GetUsers" in names
