@@ -97,8 +97,9 @@ class RegistryServicer(discovery_pb2_grpc.RegistryServicer):
 class RegistryServer:
     """Built in start(): a gRPC aio server belongs to the event loop that creates it."""
 
-    def __init__(self, store: RegistryStore, port: int) -> None:
+    def __init__(self, store: RegistryStore, port: int, host: str = "127.0.0.1") -> None:
         self.store = store
+        self.host = host
         self.requested_port = port
         self.server: grpc.aio.Server | None = None
         self.health = health.aio.HealthServicer()
@@ -108,7 +109,7 @@ class RegistryServer:
         self.server = grpc.aio.server()
         discovery_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(self.store), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        self.port = self.server.add_insecure_port(f"127.0.0.1:{self.requested_port}")
+        self.port = self.server.add_insecure_port(f"{self.host}:{self.requested_port}")
         await self.server.start()
         for name in ("", "chorus.discovery.v1.Registry"):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)

@@ -71,7 +71,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         per_user=settings.requests_per_minute_per_user,
     )
     codec = TokenCodec(settings.token_keys())
-    registry = RegistryServer(store, settings.grpc_port)
+    registry = RegistryServer(store, settings.grpc_port, settings.host)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

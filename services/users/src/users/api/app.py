@@ -12,7 +12,7 @@ from users.settings import UsersSettings
 
 def create_app(settings: UsersSettings | None = None) -> FastAPI:
     service = bootstrap(settings or UsersSettings())
-    grpc_server = UsersGrpcServer(service, service.settings.grpc_port)
+    grpc_server = UsersGrpcServer(service, service.settings.grpc_port, service.settings.host)
 
     async def on_start(_: Runtime) -> None:
         await service.ensure_indexes()

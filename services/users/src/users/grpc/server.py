@@ -58,8 +58,9 @@ class UserDirectoryServicer(users_pb2_grpc.UserDirectoryServicer):
 class UsersGrpcServer:
     """Built in start(): a gRPC aio server belongs to the event loop that creates it."""
 
-    def __init__(self, service: UsersService, port: int) -> None:
+    def __init__(self, service: UsersService, port: int, host: str = "127.0.0.1") -> None:
         self.service = service
+        self.host = host
         self.requested_port = port
         self.server: grpc.aio.Server | None = None
         self.health = health.aio.HealthServicer()
@@ -69,7 +70,7 @@ class UsersGrpcServer:
         self.server = grpc.aio.server()
         users_pb2_grpc.add_UserDirectoryServicer_to_server(UserDirectoryServicer(self.service), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        self.port = self.server.add_insecure_port(f"127.0.0.1:{self.requested_port}")
+        self.port = self.server.add_insecure_port(f"{self.host}:{self.requested_port}")
         await self.server.start()
         for name in ("", SERVICE_NAME):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
