@@ -108,7 +108,7 @@ async def discover(
     """Open rooms with their album's average and whether any of the caller's friends is in."""
     rooms = await service.rooms.open_rooms()
     averages = await service.projections.averages([r.album_id for r in rooms if r.album_id is not None])
-    friends = await service.projections.friends_of(caller)
+    friends = set(await service.projections.friends_of(caller))
     found = []
     for room in rooms:
         members = await service.presence.member_ids(room.id)
