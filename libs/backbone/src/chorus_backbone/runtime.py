@@ -1,6 +1,8 @@
 """The connections and event machinery one service instance runs with."""
 
+import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -113,9 +115,19 @@ class Runtime:
         self.lag_monitor.start()
 
     async def stop(self) -> None:
+        # A Kafka consumer caught in a group rebalance can take long to leave; shutdown
+        # must still finish (offsets are only committed after handling, so nothing is lost).
+        timeout = self.settings.shutdown_step_seconds
         if self.lag_monitor is not None:
-            await self.lag_monitor.stop()
-        await self.relay.stop()
-        await self.broker.stop()
+            await _bounded("consumer lag monitor", self.lag_monitor.stop(), timeout)
+        await _bounded("outbox relay", self.relay.stop(), timeout)
+        await _bounded("Kafka broker", self.broker.stop(), timeout)
         await self.redis.aclose()
         await self.mongo_client.close()
+
+
+async def _bounded(name: str, stopping: Awaitable[None], seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stopping, seconds)
+    except TimeoutError:
+        logger.warning("%s did not stop within %ss; shutting down without it", name, seconds)

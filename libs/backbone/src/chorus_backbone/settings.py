@@ -57,6 +57,9 @@ class ServiceSettings(TokenSettings):
     consumer_backoff_initial_seconds: float = Field(default=0.1, ge=0)
     consumer_backoff_max_seconds: float = Field(default=5.0, ge=0)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
+    shutdown_step_seconds: float = Field(
+        default=10.0, gt=0, description="Longest wait for each part to stop."
+    )
     lag_interval_seconds: float = Field(default=10.0, gt=0, description="How often consumer lag is measured.")
     otlp_endpoint: str | None = Field(
         default=None, description="OTLP/HTTP collector base URL; no tracing when unset."
