@@ -95,6 +95,11 @@ class EventConsumer:
             group_id=self.group,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
+            # A rebalance waits at most this long for members to rejoin: keeps a replica's
+            # shutdown during a rebalance short (the default is five minutes).
+            max_poll_interval_ms=30_000,
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=3_000,
         )(on_message)
 
     async def process(self, record: ConsumerRecord) -> Outcome:
