@@ -66,3 +66,14 @@ def metric_value(exposition: str, name: str, **labels: str) -> float | None:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 return float(sample.value)
     return None
+
+
+async def committed_offsets(bootstrap: str, group: str, topic: str) -> int:
+    """How many messages of ``topic`` a consumer group has committed, over all partitions."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return sum(max(0, meta.offset) for partition, meta in offsets.items() if partition.topic == topic)

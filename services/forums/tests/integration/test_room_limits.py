@@ -29,16 +29,15 @@ async def test_presence_follows_members_and_the_room_closes_when_the_last_one_le
     await bob.close()
     alone = await ada.presence_of({1})
     await ada.close()
+    topic = TopicNames(forums_api.settings.topic_prefix).name(Topic.FORUMS_EVENTS)
+    records = await read_topic(forums_api.settings.kafka_bootstrap, topic, count=6)
+    types = [Envelope.from_bytes(r.value).type for r in records]
 
-    await asyncio.sleep(0.5)
     with pytest.raises(InvalidStatus):  # refused before accept: the room is gone
         await forums_api.join(room_id, 3)
 
     assert {m["id"] for m in both["members"]} == {1, 2}
     assert [m["id"] for m in alone["members"]] == [1]
-    topic = TopicNames(forums_api.settings.topic_prefix).name(Topic.FORUMS_EVENTS)
-    records = await read_topic(forums_api.settings.kafka_bootstrap, topic, count=6)
-    types = [Envelope.from_bytes(r.value).type for r in records]
     assert types[0] == "forums.RoomOpened"
     assert types.count("forums.MemberJoined") == 2
     assert types.count("forums.MemberLeft") == 2
