@@ -7,22 +7,14 @@ from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
 from chorus_backbone.topics import apply_topics, load_topics
-from chorus_devinfra.containers import ContainerStack, engine_unavailable_reason
+from chorus_devinfra.containers import ContainerStack, running_containers
 
 pytestmark = [pytest.mark.containers, pytest.mark.integration]
 
 
 @pytest.fixture(scope="module")
 def containers() -> Iterator[ContainerStack]:
-    reason = engine_unavailable_reason()
-    if reason is not None:
-        pytest.skip(f"container path needs a Docker-compatible engine: {reason}")
-    stack = ContainerStack()
-    try:
-        stack.start()
-        yield stack
-    finally:
-        stack.stop()
+    yield from running_containers(pytest.skip)
 
 
 async def test_official_images_serve_topics_transactions_and_redis(

@@ -6,6 +6,7 @@ machine without a Docker-compatible engine this path is skipped, never imitated.
 
 import os
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pymongo import MongoClient
@@ -105,3 +106,16 @@ class ContainerStack:
     @property
     def redis_url(self) -> str:
         return f"redis://127.0.0.1:{self.redis_port}/0"
+
+
+def running_containers(skip: Callable[[str], None]) -> Iterator[ContainerStack]:
+    """Start the container parts for a fixture, or ``skip`` with the reason they cannot run here."""
+    reason = engine_unavailable_reason()
+    if reason is not None:
+        skip(f"the container path needs a Docker-compatible engine: {reason}")
+    stack = ContainerStack()
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()

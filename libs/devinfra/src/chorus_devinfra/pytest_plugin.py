@@ -16,7 +16,7 @@ from uuid import uuid4
 
 import pytest
 
-from chorus_devinfra.containers import ContainerStack, engine_unavailable_reason
+from chorus_devinfra.containers import running_containers
 from chorus_devinfra.process import free_port
 from chorus_devinfra.stack import Stack, StackPorts
 
@@ -39,18 +39,6 @@ class Parts(Protocol):
     def redis_url(self) -> str: ...
 
 
-def _container_parts() -> Iterator[Parts]:
-    reason = engine_unavailable_reason()
-    if reason is not None:
-        pytest.skip(f"CHORUS_TEST_PARTS=containers but {reason}")
-    stack = ContainerStack()
-    try:
-        stack.start()
-        yield stack
-    finally:
-        stack.stop()
-
-
 @pytest.fixture(scope="session")
 def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parts]:
     """Kafka, a MongoDB-wire server and Redis, for the whole session.
@@ -59,7 +47,7 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parts]:
     CHORUS_TEST_PARTS=containers where a Docker-compatible engine exists.
     """
     if os.environ.get("CHORUS_TEST_PARTS", "native") == "containers":
-        yield from _container_parts()
+        yield from running_containers(pytest.skip)
         return
     ports = StackPorts(
         kafka=[free_port()],
