@@ -7,9 +7,9 @@ import time
 
 import grpc
 import orjson
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from redis.asyncio import Redis
 
+from chorus_backbone.grpc_server import HealthyGrpcServer
 from chorus_schemas.grpc import discovery_pb2, discovery_pb2_grpc
 
 
@@ -94,28 +94,8 @@ class RegistryServicer(discovery_pb2_grpc.RegistryServicer):
         return discovery_pb2.ListInstancesResponse(instances=instances)
 
 
-class RegistryServer:
-    """Built in start(): a gRPC aio server belongs to the event loop that creates it."""
+def registry_server(store: RegistryStore, port: int, host: str = "127.0.0.1") -> HealthyGrpcServer:
+    def add(server: grpc.aio.Server) -> None:
+        discovery_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(store), server)
 
-    def __init__(self, store: RegistryStore, port: int, host: str = "127.0.0.1") -> None:
-        self.store = store
-        self.host = host
-        self.requested_port = port
-        self.server: grpc.aio.Server | None = None
-        self.health = health.aio.HealthServicer()
-        self.port: int | None = None
-
-    async def start(self) -> None:
-        self.server = grpc.aio.server()
-        discovery_pb2_grpc.add_RegistryServicer_to_server(RegistryServicer(self.store), self.server)
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        self.port = self.server.add_insecure_port(f"{self.host}:{self.requested_port}")
-        await self.server.start()
-        for name in ("", "chorus.discovery.v1.Registry"):
-            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
-
-    async def stop(self) -> None:
-        if self.server is not None:
-            await self.health.enter_graceful_shutdown()
-            await self.server.stop(grace=1)
-            self.server = None
+    return HealthyGrpcServer(add, host=host, port=port, services=["chorus.discovery.v1.Registry"])

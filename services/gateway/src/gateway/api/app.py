@@ -21,7 +21,7 @@ from chorus_backbone.observability import instrument
 from gateway.edge import EdgeLimiter, presented_token, verify_user
 from gateway.openapi import SERVICES, MergedOpenApi
 from gateway.proxy import Forwarder
-from gateway.registry import RegistryServer, RegistryStore
+from gateway.registry import RegistryStore, registry_server
 from gateway.routing import is_public, owner_of, takes_service_credentials
 from gateway.settings import GatewaySettings
 from gateway.upstreams import UpstreamPool
@@ -71,7 +71,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         per_user=settings.requests_per_minute_per_user,
     )
     codec = TokenCodec(settings.token_keys())
-    registry = RegistryServer(store, settings.grpc_port, settings.host)
+    registry = registry_server(store, settings.grpc_port, settings.host)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

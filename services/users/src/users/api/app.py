@@ -6,13 +6,13 @@ from chorus_backbone.app import create_service_app
 from chorus_backbone.runtime import Runtime
 from users.api.routes import auth, friends, me
 from users.bootstrap import bootstrap
-from users.grpc.server import UsersGrpcServer
+from users.grpc.server import users_grpc_server
 from users.settings import UsersSettings
 
 
 def create_app(settings: UsersSettings | None = None) -> FastAPI:
     service = bootstrap(settings or UsersSettings())
-    grpc_server = UsersGrpcServer(service, service.settings.grpc_port, service.settings.host)
+    grpc_server = users_grpc_server(service, service.settings.grpc_port, service.settings.host)
 
     async def on_start(_: Runtime) -> None:
         await service.ensure_indexes()

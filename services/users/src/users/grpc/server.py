@@ -1,9 +1,9 @@
-"""The users gRPC server: user lookup, friend lists, token checks, and standard health."""
+"""The users gRPC server: user lookup, friend lists, token checks (and the standard health service)."""
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from chorus_backbone.auth import InvalidTokenError, TokenKind
+from chorus_backbone.grpc_server import HealthyGrpcServer
 from chorus_schemas.grpc import users_pb2, users_pb2_grpc
 from users.bootstrap import UsersService
 
@@ -55,29 +55,8 @@ class UserDirectoryServicer(users_pb2_grpc.UserDirectoryServicer):
             )
 
 
-class UsersGrpcServer:
-    """Built in start(): a gRPC aio server belongs to the event loop that creates it."""
+def users_grpc_server(service: UsersService, port: int, host: str = "127.0.0.1") -> HealthyGrpcServer:
+    def add(server: grpc.aio.Server) -> None:
+        users_pb2_grpc.add_UserDirectoryServicer_to_server(UserDirectoryServicer(service), server)
 
-    def __init__(self, service: UsersService, port: int, host: str = "127.0.0.1") -> None:
-        self.service = service
-        self.host = host
-        self.requested_port = port
-        self.server: grpc.aio.Server | None = None
-        self.health = health.aio.HealthServicer()
-        self.port: int | None = None
-
-    async def start(self) -> None:
-        self.server = grpc.aio.server()
-        users_pb2_grpc.add_UserDirectoryServicer_to_server(UserDirectoryServicer(self.service), self.server)
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        self.port = self.server.add_insecure_port(f"{self.host}:{self.requested_port}")
-        await self.server.start()
-        for name in ("", SERVICE_NAME):
-            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
-
-    async def stop(self) -> None:
-        if self.server is None:
-            return
-        await self.health.enter_graceful_shutdown()
-        await self.server.stop(grace=2)
-        self.server = None
+    return HealthyGrpcServer(add, host=host, port=port, services=[SERVICE_NAME])
