@@ -2,9 +2,10 @@
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from chorus_backbone.mongo import Database, MongoClient, Session, in_transaction
-from chorus_schemas import Envelope
+from chorus_schemas import Envelope, Event
 
 PROCESSED_COLLECTION = "processed_events"
 
@@ -57,3 +58,18 @@ class ProcessedEvents:
 
     async def seen(self, envelope: Envelope) -> bool:
         return await self.collection.count_documents({"_id": f"{self.consumer}:{envelope.id}"}, limit=1) > 0
+
+
+E = TypeVar("E", bound=Event)
+
+
+def projector(
+    inbox: ProcessedEvents, event_type: type[E], change: Callable[[E, Session], Awaitable[None]]
+) -> Callable[[Envelope, Event], Awaitable[None]]:
+    """An event handler that applies ``change`` to a projection once per event id."""
+
+    async def handle(envelope: Envelope, event: Event) -> None:
+        assert isinstance(event, event_type)
+        await inbox.apply_once(envelope, lambda session: change(event, session))
+
+    return handle

@@ -4,6 +4,7 @@ from typing import Any
 
 from chorus_backbone import mongo
 from chorus_backbone.consumer import EventConsumer
+from chorus_backbone.inbox import projector
 from chorus_backbone.tracing import current_trace_headers
 from chorus_schemas import Envelope, Event, Topic
 from chorus_schemas.events.ratings import AlbumAdded, RatingChanged, ReviewPosted
@@ -22,13 +23,9 @@ def ratings_consumer(service: ForumsService) -> EventConsumer:
     """Album titles and averages for discovery; rating and review events into album rooms."""
     projections, inbox = service.projections, service.processed_events
 
-    async def on_album_added(envelope: Envelope, event: Event) -> None:
-        assert isinstance(event, AlbumAdded)
-
-        async def update(session: mongo.Session) -> None:
-            await projections.remember_album(event.album_id, event.title, session=session)
-
-        await inbox.apply_once(envelope, update)
+    on_album_added = projector(
+        inbox, AlbumAdded, lambda e, s: projections.remember_album(e.album_id, e.title, session=s)
+    )
 
     async def on_rating_changed(envelope: Envelope, event: Event) -> None:
         assert isinstance(event, RatingChanged)
@@ -79,13 +76,9 @@ def users_consumer(service: ForumsService) -> EventConsumer:
                     room.id, {"type": "event", "name": "friend.accepted", "data": envelope.data}
                 )
 
-    async def on_friend_removed(envelope: Envelope, event: Event) -> None:
-        assert isinstance(event, FriendRemoved)
-
-        async def update(session: mongo.Session) -> None:
-            await projections.unfriend(event.user_id, event.friend_id, session=session)
-
-        await inbox.apply_once(envelope, update)
+    on_friend_removed = projector(
+        inbox, FriendRemoved, lambda e, s: projections.unfriend(e.user_id, e.friend_id, session=s)
+    )
 
     runtime = service.runtime
     group = runtime.group("users")

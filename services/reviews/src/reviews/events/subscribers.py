@@ -1,7 +1,8 @@
 """Subscribers: users.events into the people projection; rating commands into ratings."""
 
 from chorus_backbone import mongo
-from chorus_backbone.consumer import EventConsumer
+from chorus_backbone.consumer import EventConsumer, EventHandler
+from chorus_backbone.inbox import projector
 from chorus_schemas import Envelope, Event, Topic
 from chorus_schemas.events.ratings import UpdateRatingRequested, UpdateRatingRequestedV2
 from chorus_schemas.events.users import FriendAccepted, FriendRemoved, UserRegistered
@@ -12,41 +13,23 @@ from reviews.handlers.ratings import RatingCommand, apply_command_in
 def people_consumer(service: ReviewsService) -> EventConsumer:
     """Usernames for display and the friend graph for the feed."""
     people, inbox = service.people, service.processed_user_events
-
-    async def on_user_registered(envelope: Envelope, event: Event) -> None:
-        assert isinstance(event, UserRegistered)
-
-        async def update(session: mongo.Session) -> None:
-            await people.remember_user(event.user_id, event.username, session=session)
-
-        await inbox.apply_once(envelope, update)
-
-    async def on_friend_accepted(envelope: Envelope, event: Event) -> None:
-        assert isinstance(event, FriendAccepted)
-
-        async def update(session: mongo.Session) -> None:
-            await people.befriend(event.sender_id, event.receiver_id, session=session)
-
-        await inbox.apply_once(envelope, update)
-
-    async def on_friend_removed(envelope: Envelope, event: Event) -> None:
-        assert isinstance(event, FriendRemoved)
-
-        async def update(session: mongo.Session) -> None:
-            await people.unfriend(event.user_id, event.friend_id, session=session)
-
-        await inbox.apply_once(envelope, update)
-
+    handlers: dict[type[Event], EventHandler] = {
+        UserRegistered: projector(
+            inbox, UserRegistered, lambda e, s: people.remember_user(e.user_id, e.username, session=s)
+        ),
+        FriendAccepted: projector(
+            inbox, FriendAccepted, lambda e, s: people.befriend(e.sender_id, e.receiver_id, session=s)
+        ),
+        FriendRemoved: projector(
+            inbox, FriendRemoved, lambda e, s: people.unfriend(e.user_id, e.friend_id, session=s)
+        ),
+    }
     runtime = service.runtime
     group = runtime.group("people")
     return EventConsumer(
         topic=Topic.USERS_EVENTS,
         group=group,
-        handlers={
-            UserRegistered: on_user_registered,
-            FriendAccepted: on_friend_accepted,
-            FriendRemoved: on_friend_removed,
-        },
+        handlers=handlers,
         dead_letters=runtime.dead_letters(group),
         retry=runtime.retry_policy,
         topics=runtime.topics,
