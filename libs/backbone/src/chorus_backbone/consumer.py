@@ -31,10 +31,13 @@ from chorus_backbone import metrics
 from chorus_backbone.correlation import bind_correlation_id, reset_correlation_id
 from chorus_backbone.dead_letters import DeadLetters
 from chorus_backbone.errors import ChorusError
+from chorus_backbone.projection import ProjectionPaused
 from chorus_schemas import Envelope, EnvelopeError, Event, TopicNames, parse_event
 from chorus_schemas.registry import UnknownEventError
 
 logger = logging.getLogger(__name__)
+
+_PAUSED_RETRY_SECONDS = 0.5
 
 EventHandler = Callable[[Envelope, Event], Awaitable[None]]
 
@@ -49,7 +52,8 @@ class RetryPolicy:
 def _worth_retrying(error: BaseException) -> bool:
     # Cancellation (shutdown) must propagate, never count as a failed attempt; and a
     # refusal by the domain (unknown id, invalid value) will not heal by retrying.
-    return isinstance(error, Exception) and not isinstance(error, ChorusError)
+    # A paused projection is not a failure either: the message is read again after the pause.
+    return isinstance(error, Exception) and not isinstance(error, ChorusError | ProjectionPaused)
 
 
 class Outcome(StrEnum):
@@ -83,6 +87,10 @@ class EventConsumer:
         async def on_message(message: KafkaMessage) -> None:
             try:
                 await self.process(message.raw_message)
+            except ProjectionPaused:
+                # A replay is switching generations (seconds at most): read it again soon.
+                await asyncio.sleep(min(self.retry.max_backoff, _PAUSED_RETRY_SECONDS))
+                raise
             except Exception:
                 # The offset stays uncommitted and the message is read again;
                 # pause first so that an outage is not a busy loop.

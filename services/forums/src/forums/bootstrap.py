@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 
 from chorus_backbone.auth import TokenCodec
-from chorus_backbone.inbox import ProcessedEvents
+from chorus_backbone.projection import LiveProjection
 from chorus_backbone.runtime import Runtime
 from forums.live.bus import RoomBus
 from forums.live.hub import LocalHub
 from forums.live.presence import Presence
+from forums.projection import FORUMS_PROJECTION
 from forums.settings import ForumsSettings
 from forums.store.projections import MongoForumProjections
 from forums.store.records import MongoRecordRepository
@@ -22,8 +23,7 @@ class ForumsService:
     runtime: Runtime
     rooms: MongoRoomRepository
     records: MongoRecordRepository
-    projections: MongoForumProjections
-    processed_events: ProcessedEvents
+    projections: LiveProjection[MongoForumProjections]
     presence: Presence
     bus: RoomBus
     hub: LocalHub
@@ -33,7 +33,6 @@ class ForumsService:
         await self.rooms.ensure_indexes()
         await self.records.ensure_indexes()
         await self.projections.ensure_indexes()
-        await self.processed_events.ensure_indexes()
 
 
 def bootstrap(settings: ForumsSettings) -> ForumsService:
@@ -45,8 +44,7 @@ def bootstrap(settings: ForumsSettings) -> ForumsService:
         runtime=runtime,
         rooms=MongoRoomRepository(database),
         records=MongoRecordRepository(database),
-        projections=MongoForumProjections(database),
-        processed_events=ProcessedEvents(runtime.mongo_client, database, consumer="forums-projections"),
+        projections=LiveProjection(runtime.mongo_client, database, FORUMS_PROJECTION),
         presence=Presence(runtime.redis, prefix=prefix, ttl_seconds=settings.presence_ttl_seconds),
         bus=RoomBus(runtime.redis, prefix=prefix),
         hub=LocalHub(),

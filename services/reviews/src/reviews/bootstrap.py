@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 
 from chorus_backbone.inbox import ProcessedEvents
+from chorus_backbone.projection import LiveProjection
 from chorus_backbone.runtime import Runtime
+from reviews.projection import PEOPLE_PROJECTION
 from reviews.settings import ReviewsSettings
 from reviews.store.albums import MongoAlbumRepository
 from reviews.store.people import MongoPeopleProjection
@@ -18,15 +20,14 @@ class ReviewsService:
     runtime: Runtime
     albums: MongoAlbumRepository
     ratings: MongoRatingRepository
-    people: MongoPeopleProjection
-    processed_user_events: ProcessedEvents
+    people: LiveProjection[MongoPeopleProjection]
     processed_commands: ProcessedEvents
 
     async def ensure_indexes(self) -> None:
         await self.albums.ensure_indexes()
         await self.ratings.ensure_indexes()
         await self.people.ensure_indexes()
-        await self.processed_user_events.ensure_indexes()
+        await self.processed_commands.ensure_indexes()
 
 
 def bootstrap(settings: ReviewsSettings) -> ReviewsService:
@@ -37,7 +38,6 @@ def bootstrap(settings: ReviewsSettings) -> ReviewsService:
         runtime=runtime,
         albums=MongoAlbumRepository(database),
         ratings=MongoRatingRepository(database),
-        people=MongoPeopleProjection(database),
-        processed_user_events=ProcessedEvents(runtime.mongo_client, database, consumer="people"),
+        people=LiveProjection(runtime.mongo_client, database, PEOPLE_PROJECTION),
         processed_commands=ProcessedEvents(runtime.mongo_client, database, consumer="rating-commands"),
     )

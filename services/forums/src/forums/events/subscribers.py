@@ -2,9 +2,7 @@
 
 from typing import Any
 
-from chorus_backbone import mongo
 from chorus_backbone.consumer import EventConsumer
-from chorus_backbone.inbox import projector
 from chorus_backbone.tracing import current_trace_headers
 from chorus_schemas import Envelope, Event, Topic
 from chorus_schemas.events.ratings import AlbumAdded, RatingChanged, ReviewPosted
@@ -21,21 +19,11 @@ async def _to_album_rooms(service: ForumsService, album_id: int, name: str, data
 
 def ratings_consumer(service: ForumsService) -> EventConsumer:
     """Album titles and averages for discovery; rating and review events into album rooms."""
-    projections, inbox = service.projections, service.processed_events
-
-    on_album_added = projector(
-        inbox, AlbumAdded, lambda e, s: projections.remember_album(e.album_id, e.title, session=s)
-    )
+    projections = service.projections
 
     async def on_rating_changed(envelope: Envelope, event: Event) -> None:
         assert isinstance(event, RatingChanged)
-
-        async def update(session: mongo.Session) -> None:
-            await projections.set_average(
-                event.album_id, event.avg_rating, event.ratings_count, session=session
-            )
-
-        if await inbox.apply_once(envelope, update):
+        if await projections.apply(envelope, event):
             await _to_album_rooms(service, event.album_id, "rating.changed", envelope.data)
 
     async def on_review_posted(envelope: Envelope, event: Event) -> None:
@@ -48,7 +36,7 @@ def ratings_consumer(service: ForumsService) -> EventConsumer:
         topic=Topic.RATINGS_EVENTS,
         group=group,
         handlers={
-            AlbumAdded: on_album_added,
+            AlbumAdded: projections.handler(),
             RatingChanged: on_rating_changed,
             ReviewPosted: on_review_posted,
         },
@@ -60,15 +48,11 @@ def ratings_consumer(service: ForumsService) -> EventConsumer:
 
 def users_consumer(service: ForumsService) -> EventConsumer:
     """The friend graph for friends_in, and friend.accepted frames where either friend is."""
-    projections, inbox = service.projections, service.processed_events
+    projections = service.projections
 
     async def on_friend_accepted(envelope: Envelope, event: Event) -> None:
         assert isinstance(event, FriendAccepted)
-
-        async def update(session: mongo.Session) -> None:
-            await projections.befriend(event.sender_id, event.receiver_id, session=session)
-
-        if not await inbox.apply_once(envelope, update):
+        if not await projections.apply(envelope, event):
             return
         for room in await service.rooms.open_rooms():
             if {event.sender_id, event.receiver_id} & await service.presence.member_ids(room.id):
@@ -76,16 +60,12 @@ def users_consumer(service: ForumsService) -> EventConsumer:
                     room.id, {"type": "event", "name": "friend.accepted", "data": envelope.data}
                 )
 
-    on_friend_removed = projector(
-        inbox, FriendRemoved, lambda e, s: projections.unfriend(e.user_id, e.friend_id, session=s)
-    )
-
     runtime = service.runtime
     group = runtime.group("users")
     return EventConsumer(
         topic=Topic.USERS_EVENTS,
         group=group,
-        handlers={FriendAccepted: on_friend_accepted, FriendRemoved: on_friend_removed},
+        handlers={FriendAccepted: on_friend_accepted, FriendRemoved: projections.handler()},
         dead_letters=runtime.dead_letters(group),
         retry=runtime.retry_policy,
         topics=runtime.topics,

@@ -21,7 +21,7 @@ async def open_room(service: ForumsService, creator: int, album_id: int | None, 
         )
     album_title = None
     if album_id is not None:
-        album = await service.projections.album(album_id)
+        album = await (await service.projections.current()).album(album_id)
         if album is None:
             raise ChorusError(ErrorKind.NOT_FOUND, "unknown_album", "there is no such album")
         album_title = str(album.get("title", ""))
@@ -107,8 +107,9 @@ async def discover(
 ) -> list[DiscoveredRoom]:
     """Open rooms with their album's average and whether any of the caller's friends is in."""
     rooms = await service.rooms.open_rooms()
-    averages = await service.projections.averages([r.album_id for r in rooms if r.album_id is not None])
-    friends = set(await service.projections.friends_of(caller))
+    projections = await service.projections.current()
+    averages = await projections.averages([r.album_id for r in rooms if r.album_id is not None])
+    friends = set(await projections.friends_of(caller))
     found = []
     for room in rooms:
         members = await service.presence.member_ids(room.id)

@@ -2,14 +2,15 @@
 
 from chorus_backbone.friend_graph import MongoFriendGraph
 from chorus_backbone.mongo import Database, Session
+from chorus_backbone.projection import FIRST_GENERATION, Generation
 
 
 class MongoForumProjections(MongoFriendGraph):
     """Album titles and averages for discovery, and (inherited) the friend graph for friends_in."""
 
-    def __init__(self, database: Database) -> None:
-        super().__init__(database)
-        self.albums = database["albums"]
+    def __init__(self, database: Database, generation: Generation = FIRST_GENERATION) -> None:
+        super().__init__(database, generation.collection("friendships"))
+        self.albums = database[generation.collection("albums")]
 
     async def remember_album(self, album_id: int, title: str, *, session: Session) -> None:
         await self.albums.update_one(

@@ -2,30 +2,19 @@
 
 from chorus_backbone import mongo
 from chorus_backbone.consumer import EventConsumer, EventHandler
-from chorus_backbone.inbox import projector
 from chorus_schemas import Envelope, Event, Topic
 from chorus_schemas.events.ratings import UpdateRatingRequested, UpdateRatingRequestedV2
-from chorus_schemas.events.users import FriendAccepted, FriendRemoved, UserRegistered
 from reviews.bootstrap import ReviewsService
 from reviews.handlers.ratings import RatingCommand, apply_command_in
+from reviews.projection import PEOPLE_PROJECTION
 
 
 def people_consumer(service: ReviewsService) -> EventConsumer:
     """Usernames for display and the friend graph for the feed."""
-    people, inbox = service.people, service.processed_user_events
-    handlers: dict[type[Event], EventHandler] = {
-        UserRegistered: projector(
-            inbox, UserRegistered, lambda e, s: people.remember_user(e.user_id, e.username, session=s)
-        ),
-        FriendAccepted: projector(
-            inbox, FriendAccepted, lambda e, s: people.befriend(e.sender_id, e.receiver_id, session=s)
-        ),
-        FriendRemoved: projector(
-            inbox, FriendRemoved, lambda e, s: people.unfriend(e.user_id, e.friend_id, session=s)
-        ),
-    }
+    [source] = PEOPLE_PROJECTION.sources
+    handlers: dict[type[Event], EventHandler] = dict.fromkeys(source.changes, service.people.handler())
     runtime = service.runtime
-    group = runtime.group("people")
+    group = runtime.group(source.group)
     return EventConsumer(
         topic=Topic.USERS_EVENTS,
         group=group,

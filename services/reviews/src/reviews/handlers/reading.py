@@ -15,7 +15,7 @@ class RatingView:
 
 
 async def _with_names(service: ReviewsService, ratings: list[Rating]) -> list[RatingView]:
-    names = await service.people.usernames([rating.user_id for rating in ratings])
+    names = await (await service.people.current()).usernames([rating.user_id for rating in ratings])
     return [RatingView(rating, names.get(rating.user_id)) for rating in ratings]
 
 
@@ -36,7 +36,7 @@ async def user_ratings(service: ReviewsService, user_id: int, *, limit: int, off
 
 async def friends_feed(service: ReviewsService, user_id: int, *, limit: int, offset: int) -> list[RatingView]:
     """Recent ratings and reviews by the caller's friends (as users.events told us)."""
-    friends = await service.people.friends_of(user_id)
+    friends = await (await service.people.current()).friends_of(user_id)
     if not friends:
         return []
     return await _with_names(service, await service.ratings.by_users(friends, limit=limit, offset=offset))

@@ -2,14 +2,15 @@
 
 from chorus_backbone.friend_graph import MongoFriendGraph
 from chorus_backbone.mongo import Database, Session
+from chorus_backbone.projection import FIRST_GENERATION, Generation
 
 
 class MongoPeopleProjection(MongoFriendGraph):
     """Usernames for display, and (inherited) the friend graph for the feed."""
 
-    def __init__(self, database: Database) -> None:
-        super().__init__(database)
-        self.people = database["people"]
+    def __init__(self, database: Database, generation: Generation = FIRST_GENERATION) -> None:
+        super().__init__(database, generation.collection("friendships"))
+        self.people = database[generation.collection("people")]
 
     async def remember_user(self, user_id: int, username: str, *, session: Session) -> None:
         await self.people.update_one(
