@@ -77,7 +77,7 @@ fmt:
 # mypy (strict) on every package's src/.
 [group('quality')]
 typecheck:
-    mypy schemas/src libs/backbone/src libs/devinfra/src services/users/src services/reviews/src services/forums/src services/gateway/src
+    mypy schemas/src libs/backbone/src libs/devinfra/src libs/ops/src services/users/src services/reviews/src services/forums/src services/gateway/src
 
 # Regenerate event schema snapshots and gRPC code (refuses breaking changes).
 [group('schemas')]

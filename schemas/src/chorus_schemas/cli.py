@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from chorus_schemas import protos, snapshots
+from chorus_schemas import asyncapi, protos, snapshots
 
 
 def _check() -> int:
@@ -15,8 +15,11 @@ def _check() -> int:
     stale_code = protos.stale_files()
     for name in stale_code:
         print(f"stale generated gRPC code {name}")
-    if report.ok and not stale_code:
-        print("schemas: snapshots and generated gRPC code are current")
+    asyncapi_current = asyncapi.is_current()
+    if not asyncapi_current:
+        print(f"stale AsyncAPI document {asyncapi.ASYNCAPI_FILE.name}")
+    if report.ok and not stale_code and asyncapi_current:
+        print("schemas: snapshots, the AsyncAPI document and generated gRPC code are current")
         return 0
     if not report.breaking:
         print("run `just schemas` to regenerate")
@@ -29,6 +32,8 @@ def _write() -> int:
         print(f"REFUSED {name}: {'; '.join(problems)} (publish a new version instead)")
     for name in report.stale:
         print(f"wrote snapshot {name}")
+    if asyncapi.write():
+        print(f"wrote AsyncAPI document {asyncapi.ASYNCAPI_FILE.name}")
     for name in protos.write():
         print(f"wrote gRPC code {name}")
     return 1 if report.breaking else 0

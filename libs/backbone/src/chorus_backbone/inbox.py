@@ -58,9 +58,9 @@ class ProcessedEvents:
 
         return await in_transaction(self.client, record_and_update)
 
-    async def forget(self, consumer: str) -> None:
-        """Drop every marker of ``consumer`` (a generation being rebuilt from scratch)."""
-        await self.collection.delete_many({"consumer": consumer})
+    async def forget(self) -> None:
+        """Drop every marker of this consumer (a projection generation being rebuilt or retired)."""
+        await self.collection.delete_many({"consumer": self.consumer})
 
     async def seen(self, envelope: Envelope) -> bool:
         return await self.collection.count_documents({"_id": f"{self.consumer}:{envelope.id}"}, limit=1) > 0

@@ -79,7 +79,7 @@ class Runtime:
         )
 
     def group(self, name: str) -> str:
-        return f"{self.settings.consumer_group_prefix}{self.settings.service_name}.{name}"
+        return self.settings.consumer_group(name)
 
     def dead_letters(self, group: str) -> DeadLetters:
         return DeadLetters(BrokerPublisher(self.broker), group=group)

@@ -72,3 +72,7 @@ class ServiceSettings(TokenSettings):
     advertised_url: str | None = Field(
         default=None, description="This instance's base URL; by default from host and port."
     )
+
+    def consumer_group(self, name: str) -> str:
+        """The Kafka consumer group this service uses for ``name`` (tools look groups up the same way)."""
+        return f"{self.consumer_group_prefix}{self.service_name}.{name}"

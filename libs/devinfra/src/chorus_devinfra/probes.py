@@ -5,9 +5,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from prometheus_client.parser import text_string_to_metric_families
+
+from chorus_schemas import Envelope, Event, TopicNames
 
 T = TypeVar("T")
 
@@ -77,3 +79,26 @@ async def committed_offsets(bootstrap: str, group: str, topic: str) -> int:
     finally:
         await admin.close()
     return sum(max(0, meta.offset) for partition, meta in offsets.items() if partition.topic == topic)
+
+
+async def publish_events(
+    bootstrap: str, topic_prefix: str, events: list[Event], *, source: str = "tests"
+) -> list[Envelope]:
+    """Publish ``events`` as the services do (envelope body, key, headers); returns their envelopes."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    topics = TopicNames(topic_prefix)
+    envelopes = []
+    try:
+        for event in events:
+            envelope = Envelope.wrap(event, source=source)
+            await producer.send_and_wait(
+                topics.name(event.TOPIC),
+                envelope.to_bytes(),
+                key=envelope.key.encode(),
+                headers=[(name, value.encode()) for name, value in envelope.headers().items()],
+            )
+            envelopes.append(envelope)
+    finally:
+        await producer.stop()
+    return envelopes

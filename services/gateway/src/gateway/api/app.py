@@ -19,6 +19,7 @@ from chorus_backbone.health import Check, health_router
 from chorus_backbone.logs import configure_logging
 from chorus_backbone.observability import instrument
 from gateway.edge import EdgeLimiter, presented_token, verify_user
+from gateway.event_docs import event_docs_router
 from gateway.openapi import SERVICES, MergedOpenApi
 from gateway.proxy import Forwarder
 from gateway.registry import RegistryStore, registry_server
@@ -111,6 +112,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi_document() -> JSONResponse:
         return JSONResponse(await openapi.document())
+
+    app.include_router(event_docs_router())
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

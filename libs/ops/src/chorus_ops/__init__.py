@@ -1,0 +1,1 @@
+"""The `chorus` command-line tool for operators and analysts of the Chorus bus."""
