@@ -34,7 +34,8 @@ async def test_topics_apply_creates_then_reports_nothing_to_do_and_describe_show
 
     assert planned.status == created.status == again.status == 0
     assert "would create" in planned.stdout
-    assert f"{namespace.topic_prefix}ratings.events" in created.stdout and "created" in created.stdout
+    assert f"{namespace.topic_prefix}ratings.events" in created.stdout
+    assert "created" in created.stdout
     assert "created" not in again.stdout
     assert described.status == 0, described.stderr
     views = {view["topic"]: view for view in _lines(described.stdout)}
@@ -93,7 +94,8 @@ async def test_tap_flags_a_message_that_does_not_match_its_schema_and_goes_on(ch
     lines = _lines((await chorus("tap", "ratings.events")).stdout)
 
     assert [line["valid"] for line in lines] == [False, False, True]
-    assert lines[0]["event"] is None and "error" in lines[0]
+    assert lines[0]["event"] is None
+    assert "error" in lines[0]
     assert "RatingChanged" in lines[1]["error"]
     assert lines[2]["event"]["id"] == str(good.id)
 
