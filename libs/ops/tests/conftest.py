@@ -6,11 +6,11 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from chorus_backbone.settings import ServiceSettings
 from chorus_devinfra.pytest_plugin import Namespace
 from chorus_devinfra.serving import serving
 from forums.api.app import create_app
 from forums.settings import ForumsSettings
+from forums.testing import ForumsApi
 
 
 @dataclass
@@ -21,13 +21,6 @@ class ToolRun:
 
 
 ToolRunner = Callable[..., Awaitable[ToolRun]]
-
-
-def service_env(settings: ServiceSettings) -> dict[str, str]:
-    """The environment a service (and `chorus replay` for it) reads its settings from."""
-    prefix = settings.model_config.get("env_prefix", "")
-    fields = ["kafka_bootstrap", "mongodb_url", "mongodb_database", "topic_prefix", "consumer_group_prefix"]
-    return {f"{prefix}{name}".upper(): str(getattr(settings, name)) for name in fields}
 
 
 @pytest.fixture
@@ -58,10 +51,18 @@ def forums_settings(namespace: Namespace) -> ForumsSettings:
 
 
 @pytest.fixture
-async def forums(forums_settings: ForumsSettings) -> AsyncIterator[httpx.AsyncClient]:
+async def forums(forums_settings: ForumsSettings) -> AsyncIterator[ForumsApi]:
     """One live forums service whose projection a replay rebuilds."""
     async with (
         serving(create_app(forums_settings)) as url,
         httpx.AsyncClient(base_url=url, timeout=30) as client,
     ):
-        yield client
+        yield ForumsApi([client], [url], forums_settings)
+
+
+@pytest.fixture
+def service_env(forums_settings: ForumsSettings) -> dict[str, str]:
+    """The forums service's own environment, which `chorus replay forums` reads its settings from."""
+    prefix = str(forums_settings.model_config.get("env_prefix", ""))
+    names = ["kafka_bootstrap", "mongodb_url", "mongodb_database", "topic_prefix", "consumer_group_prefix"]
+    return {f"{prefix}{name}".upper(): str(getattr(forums_settings, name)) for name in names}
