@@ -46,6 +46,16 @@ logs name="*":
 topics:
     chorus-topics apply
 
+# The operators' tool: tap, replay, groups, dlq, topics, asyncapi (e.g. just chorus tap ratings.events --live).
+[group('ops')]
+chorus *args:
+    chorus {{args}}
+
+# Trending albums and busiest rooms from the analytics consumer (chart: just analytics-report --chart report.png).
+[group('ops')]
+analytics-report *args:
+    chorus-analytics report {{args}}
+
 # Fetch what the parts need (Kafka jars from Maven Central) without starting anything.
 [group('run')]
 install:
@@ -77,7 +87,7 @@ fmt:
 # mypy (strict) on every package's src/.
 [group('quality')]
 typecheck:
-    mypy schemas/src libs/backbone/src libs/devinfra/src libs/ops/src services/users/src services/reviews/src services/forums/src services/gateway/src
+    mypy schemas/src libs/backbone/src libs/devinfra/src libs/ops/src services/users/src services/reviews/src services/forums/src services/gateway/src services/analytics/src
 
 # Regenerate event schema snapshots and gRPC code (refuses breaking changes).
 [group('schemas')]

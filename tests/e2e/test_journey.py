@@ -8,6 +8,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from chorus_devinfra.probes import eventually
+from chorus_schemas import asyncapi
 from tests.e2e.conftest import System
 
 pytestmark = pytest.mark.integration
@@ -139,3 +140,26 @@ async def test_the_whole_api_is_one_openapi_document(system: System) -> None:
         assert path in document["paths"], path
     assert "users.Credentials" in document["components"]["schemas"]
     assert docs.status_code == 200
+
+
+async def test_the_gateway_serves_the_event_bus_asyncapi_document_and_its_readable_page(
+    system: System,
+) -> None:
+    document = await system.gateway.get("/asyncapi.json")
+    page = await system.gateway.get("/docs/events")
+
+    assert document.status_code == 200
+    assert document.headers["content-type"] == "application/json"
+    assert document.json() == asyncapi.document()
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    for topic in (
+        "users.events",
+        "ratings.events",
+        "ratings.commands",
+        "forums.events",
+        "ratings.events.dlq",
+    ):
+        assert f'id="{topic}"' in page.text
+    assert "ratings.RatingChanged.v1" in page.text
+    assert "<script" not in page.text  # nothing fetched from outside

@@ -26,6 +26,7 @@ def _stack(settings: InfraSettings, kafka_nodes: int) -> Stack:
             "users": settings.mongo_users_port,
             "reviews": settings.mongo_reviews_port,
             "forums": settings.mongo_forums_port,
+            "analytics": settings.mongo_analytics_port,
         },
         redis=settings.redis_port,
     )

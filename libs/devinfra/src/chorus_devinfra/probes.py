@@ -3,6 +3,7 @@
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
@@ -82,16 +83,24 @@ async def committed_offsets(bootstrap: str, group: str, topic: str) -> int:
 
 
 async def publish_events(
-    bootstrap: str, topic_prefix: str, events: list[Event], *, source: str = "tests"
+    bootstrap: str,
+    topic_prefix: str,
+    events: list[Event],
+    *,
+    source: str = "tests",
+    at: datetime | None = None,
 ) -> list[Envelope]:
-    """Publish ``events`` as the services do (envelope body, key, headers); returns their envelopes."""
+    """Publish ``events`` as the services do (envelope body, key, headers); returns their envelopes.
+
+    ``at`` stamps the envelopes with that time instead of now.
+    """
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     topics = TopicNames(topic_prefix)
     envelopes = []
     try:
         for event in events:
-            envelope = Envelope.wrap(event, source=source)
+            envelope = Envelope.wrap(event, source=source, time=at)
             await producer.send_and_wait(
                 topics.name(event.TOPIC),
                 envelope.to_bytes(),

@@ -19,6 +19,8 @@ class ServiceSpec:
     module: str
     port_setting: str
     store: str | None  # the MongoDB-wire server it owns; None for the gateway
+    registers: bool = True  # found through the gateway's registry (serves public routes)
+    arguments: tuple[str, ...] = ()
 
     @property
     def env_prefix(self) -> str:
@@ -31,6 +33,8 @@ SERVICES = (
     ServiceSpec("reviews", "reviews", "reviews_port", "reviews"),
     ServiceSpec("forums", "forums", "forums_port", "forums"),
     ServiceSpec("forums-2", "forums", "forums_2_port", "forums"),
+    # Not behind the gateway: it only reads the bus (its report is a command).
+    ServiceSpec("analytics", "analytics", "analytics_port", "analytics", registers=False, arguments=("run",)),
 )
 
 
@@ -54,7 +58,8 @@ def _environment(spec: ServiceSpec, stack: Stack, settings: InfraSettings) -> di
         # Forums replicas are found through the registry: they come and go.
         env[f"{prefix}FORUMS_URLS"] = "[]"
         return env
-    env[f"{prefix}REGISTRY_TARGET"] = f"127.0.0.1:{settings.gateway_grpc_port}"
+    if spec.registers:
+        env[f"{prefix}REGISTRY_TARGET"] = f"127.0.0.1:{settings.gateway_grpc_port}"
     if spec.name == "users":
         env[f"{prefix}GRPC_PORT"] = str(settings.users_grpc_port)
     env[f"{prefix}KAFKA_BOOTSTRAP"] = stack.kafka_bootstrap
@@ -80,7 +85,7 @@ def tracing_backend(stack: Stack, settings: InfraSettings) -> ManagedProcess:
 def service_process(spec: ServiceSpec, stack: Stack, settings: InfraSettings) -> ManagedProcess:
     return ManagedProcess(
         name=f"service-{spec.name}",
-        command=[sys.executable, "-m", spec.module],
+        command=[sys.executable, "-m", spec.module, *spec.arguments],
         port=_port(spec, settings),
         state_dir=stack.state_dir,
         env=_environment(spec, stack, settings),

@@ -17,6 +17,7 @@ class InfraSettings(BaseSettings):
     mongo_users_port: int = 27017
     mongo_reviews_port: int = 27018
     mongo_forums_port: int = 27019
+    mongo_analytics_port: int = 27020
     redis_port: int = 6379
     gateway_port: int = 8100
     users_port: int = 8101
@@ -24,6 +25,7 @@ class InfraSettings(BaseSettings):
     reviews_port: int = 8102
     forums_port: int = 8103
     forums_2_port: int = 8104
+    analytics_port: int = 8105
     gateway_grpc_port: int = 50050
     prometheus_port: int = 9090
     jaeger_query_port: int = 16686

@@ -13,7 +13,9 @@ from chorus_devinfra.redis import redis_process
 class StackPorts:
     kafka: list[int] = field(default_factory=lambda: [9092])
     kafka_controller: list[int] = field(default_factory=lambda: [9093])
-    mongo: dict[str, int] = field(default_factory=lambda: {"users": 27017, "reviews": 27018, "forums": 27019})
+    mongo: dict[str, int] = field(
+        default_factory=lambda: {"users": 27017, "reviews": 27018, "forums": 27019, "analytics": 27020}
+    )
     redis: int = 6379
 
 
