@@ -54,7 +54,9 @@ def draw_chart(report: Report, path: Path) -> None:
     import matplotlib  # noqa: PLC0415 (heavy; only the report needs it)
 
     matplotlib.use("Agg")
+    import matplotlib.dates as mdates  # noqa: PLC0415
     import matplotlib.pyplot as plt  # noqa: PLC0415
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
 
     figure, (albums_axis, rooms_axis) = plt.subplots(1, 2, figsize=(12, 4.5))
     for count in report.albums:
@@ -64,12 +66,21 @@ def draw_chart(report: Report, path: Path) -> None:
     albums_axis.set_ylabel("ratings")
     if report.albums:
         albums_axis.legend(fontsize="small")
-    albums_axis.tick_params(axis="x", labelrotation=30)
+    else:
+        albums_axis.text(0.5, 0.5, "no ratings in the window", ha="center", transform=albums_axis.transAxes)
+    albums_axis.set_xlim(report.since, report.until)
+    albums_axis.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    albums_axis.yaxis.set_major_locator(MaxNLocator(integer=True))
+    albums_axis.set_ylim(bottom=0)
     labels = [count.label[:20] for count in report.rooms]
     rooms_axis.barh(labels[::-1], [count.total for count in report.rooms][::-1])
+    rooms_axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if not report.rooms:
+        rooms_axis.text(0.5, 0.5, "no messages in the window", ha="center", transform=rooms_axis.transAxes)
+        rooms_axis.set_yticks([])
     rooms_axis.set_title("Busiest rooms: messages in the window")
     rooms_axis.set_xlabel("messages")
-    figure.suptitle(f"Chorus activity {report.since:%Y-%m-%d %H:%M} to {report.until:%H:%M} UTC")
+    figure.suptitle(f"Chorus activity {report.since:%Y-%m-%d %H:%M} to {report.until:%Y-%m-%d %H:%M} UTC")
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
