@@ -69,7 +69,7 @@ def draw_chart(report: Report, path: Path) -> None:
     else:
         albums_axis.text(0.5, 0.5, "no ratings in the window", ha="center", transform=albums_axis.transAxes)
     albums_axis.set_xlim(report.since, report.until)
-    albums_axis.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    albums_axis.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))  # type: ignore[no-untyped-call]
     albums_axis.yaxis.set_major_locator(MaxNLocator(integer=True))
     albums_axis.set_ylim(bottom=0)
     labels = [count.label[:20] for count in report.rooms]
