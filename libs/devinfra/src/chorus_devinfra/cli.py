@@ -1,6 +1,7 @@
 """`chorus-infra`: install, start, stop and inspect the local parts (Kafka, MongoDB-wire, Redis)."""
 
 import argparse
+import shutil
 import sys
 
 from chorus_devinfra.kafka import kafka_libs
@@ -53,6 +54,9 @@ def _observability_processes(stack: Stack, settings: InfraSettings) -> list[Mana
 
 
 def _observability(stack: Stack, settings: InfraSettings) -> int:
+    if shutil.which("prometheus") is None:
+        print("prometheus not found: ./dev unpacks it into .tools/prometheus (run through ./dev)")
+        return 1
     prometheus, _ = _observability_processes(stack, settings)
     prometheus.start()
     print(f"prometheus  http://127.0.0.1:{settings.prometheus_port}  (targets, alerts, queries)")
