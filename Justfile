@@ -56,6 +56,11 @@ chorus *args:
 analytics-report *args:
     chorus-analytics report {{args}}
 
+# Benchmarks against the peers (installs them on first use): just bench [fanout|gateway|event-path|write-path|memory] [--only NAME] [--smoke].
+[group('bench')]
+bench *args:
+    chorus-bench {{args}}
+
 # Fetch what the parts need (Kafka jars from Maven Central) without starting anything.
 [group('run')]
 install:

@@ -1,0 +1,1 @@
+"""Chorus measured side by side with the peers users would pick instead."""

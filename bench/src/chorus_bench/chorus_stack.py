@@ -1,0 +1,54 @@
+"""The whole Chorus system for the scenarios that go through the gateway, plus signed-in users."""
+
+from dataclasses import dataclass
+
+import httpx
+
+from chorus_bench.system import (
+    FORUMS_BENCH_SETTINGS,
+    GATEWAY_BENCH_SETTINGS,
+    Running,
+    chorus_service,
+    start_parts,
+)
+from chorus_devinfra.process import free_port
+from chorus_devinfra.stack import Stack
+
+
+@dataclass
+class ChorusSystem:
+    stack: Stack
+    gateway: str
+    urls: dict[str, str]
+
+    def user_token(self, username: str) -> str:
+        credentials = {"username": username, "password": "correct horse battery staple"}
+        signup = httpx.post(f"{self.gateway}/api/users/auth/signup", json=credentials, timeout=60)
+        if signup.status_code not in (200, 201, 409):
+            raise RuntimeError(f"signup failed: {signup.status_code} {signup.text}")
+        response = httpx.post(f"{self.gateway}/api/users/auth/signin", json=credentials, timeout=60)
+        if response.status_code != 200:
+            raise RuntimeError(f"signin failed: {response.status_code} {response.text}")
+        return str(response.json()["auth_token"])
+
+
+def start_chorus(run: Running) -> ChorusSystem:
+    stack = start_parts(run, stores=("users", "reviews", "forums"))
+    users = chorus_service(run, stack, "users", store="users", extra={"GRPC_PORT": str(free_port())})
+    reviews = chorus_service(run, stack, "reviews", store="reviews")
+    urls = {"users": users, "reviews": reviews}
+    urls["forums"] = chorus_service(run, stack, "forums", store="forums", extra=FORUMS_BENCH_SETTINGS)
+    gateway = chorus_service(
+        run,
+        stack,
+        "gateway",
+        extra={
+            **GATEWAY_BENCH_SETTINGS,
+            "USERS_URL": users,
+            "REVIEWS_URL": reviews,
+            "FORUMS_URLS": f'["{urls["forums"]}"]',
+            "GRPC_PORT": str(free_port()),
+        },
+    )
+    urls["gateway"] = gateway
+    return ChorusSystem(stack, gateway, urls)

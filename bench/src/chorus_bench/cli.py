@@ -1,0 +1,42 @@
+"""`chorus-bench [scenario ...] [--smoke] [--only SYSTEM]`: run scenarios; tables, JSON figures, plots."""
+
+import argparse
+import sys
+import time
+
+from chorus_bench.cores import placement
+
+SCENARIOS = ("fanout", "gateway", "event-path", "write-path", "memory")
+
+
+def _module(name: str):  # type: ignore[no-untyped-def]
+    from chorus_bench.scenarios import event_path, fanout, gateway, memory, write_path  # noqa: PLC0415
+
+    return {
+        "fanout": fanout,
+        "gateway": gateway,
+        "event-path": event_path,
+        "write-path": write_path,
+        "memory": memory,
+    }[name]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="chorus-bench", description=__doc__)
+    parser.add_argument("scenarios", nargs="*", choices=[*SCENARIOS, []], help="default: all")
+    parser.add_argument(
+        "--smoke", action="store_true", help="a few messages, small N, one repeat: proves the harness"
+    )
+    parser.add_argument("--only", action="append", help="systems whose name contains this (repeatable)")
+    args = parser.parse_args(argv)
+    chosen = args.scenarios or list(SCENARIOS)
+    print(f"chorus-bench: {', '.join(chosen)}; {placement()}", flush=True)
+    for name in chosen:
+        started = time.monotonic()
+        _module(name).run(smoke=args.smoke, systems=args.only)
+        print(f"{name}: {time.monotonic() - started:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

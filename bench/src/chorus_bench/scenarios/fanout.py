@@ -1,0 +1,239 @@
+"""Scenario 1, live fan-out: one room, N subscribers over two forums replicas, publishers at fixed rates.
+
+Peers: the Channels tutorial's room with channels_redis (RedisChannelLayer and
+RedisPubSubChannelLayer) under uvicorn, Centrifugo v6 as the upper anchor, and a
+trivial broadcast server that shows what the load generator itself can take.
+"""
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from chorus_backbone.auth import TokenCodec
+from chorus_backbone.settings import TokenSettings
+from chorus_bench import peers
+from chorus_bench.harness import Point, load_generator, plot, print_table, repeat, save
+from chorus_bench.system import (
+    FORUMS_BENCH_SETTINGS,
+    chorus_service,
+    running,
+    start_parts,
+    wait_http,
+)
+from chorus_devinfra.process import free_port
+from chorus_devinfra.redis import redis_process
+
+
+@dataclass(frozen=True)
+class Target:
+    """A running fan-out server: how the load generator reaches it and makes a fresh room."""
+
+    protocol: str
+    urls: list[str]
+    new_room: Callable[[int], str]
+    token_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    subscribers: list[int]
+    deliveries_per_s: list[int]
+    duration: float
+    repeats: int
+    publishers: int = 2
+
+
+FULL = Plan([50, 200, 1000], [2_000, 5_000, 10_000, 20_000, 40_000, 80_000], duration=4.0, repeats=3)
+SMOKE = Plan([5], [50], duration=1.0, repeats=1, publishers=1)
+
+
+def _ws(url: str) -> str:
+    return url.replace("http://", "ws://")
+
+
+@contextmanager
+def chorus() -> Iterator[Target]:
+    with running("fanout-chorus") as run:
+        stack = start_parts(run)
+        replicas = [
+            chorus_service(
+                run, stack, "forums", name=f"forums-{i}", store="forums", extra=FORUMS_BENCH_SETTINGS
+            )
+            for i in (1, 2)
+        ]
+        codec = TokenCodec(TokenSettings().token_keys())
+        tokens = run.state / "tokens.txt"
+        tokens.write_text("\n".join(codec.issue_user_token(i, f"bench{i}") for i in range(1, 1_100)))
+        creator = {"Authorization": f"Bearer {codec.issue_user_token(5_000, 'host')}"}
+
+        def new_room(_: int) -> str:
+            response = httpx.post(f"{replicas[0]}/api/games/create", headers=creator, timeout=30)
+            response.raise_for_status()
+            return str(response.json()["lobby_id"])
+
+        yield Target("chorus", [_ws(url) for url in replicas], new_room, tokens)
+
+
+@contextmanager
+def channels(layer: str) -> Iterator[Target]:
+    python = peers.channels_python()
+    with running(f"fanout-channels-{layer}") as run:
+        redis = redis_process("redis", free_port(), run.state)
+        redis.start()
+        run.processes.append(redis)
+        port = free_port()
+        run.launch(
+            "channels",
+            [
+                str(python),
+                "-m",
+                "uvicorn",
+                "chatroom.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--ws",
+                "websockets",
+            ],
+            port,
+            {"BENCH_CHANNEL_LAYER": layer, "BENCH_REDIS_URL": f"redis://127.0.0.1:{redis.port}/0"},
+            cwd=peers.PEERS_SOURCE / "channels_room",
+        )
+        yield Target("channels", [f"ws://127.0.0.1:{port}"], lambda i: f"bench{i}")
+
+
+@contextmanager
+def centrifugo() -> Iterator[Target]:
+    binary = peers.centrifugo()
+    with running("fanout-centrifugo") as run:
+        port = free_port()
+        run.launch(
+            "centrifugo",
+            [str(binary), "--config", str(peers.PEERS_SOURCE / "centrifugo" / "config.json")],
+            port,
+            {"CENTRIFUGO_HTTP_SERVER_PORT": str(port), "CENTRIFUGO_HTTP_SERVER_ADDRESS": "127.0.0.1"},
+        )
+        wait_http(f"http://127.0.0.1:{port}/health")
+        yield Target("centrifugo", [f"ws://127.0.0.1:{port}"], lambda i: f"bench{i}")
+
+
+@contextmanager
+def echo() -> Iterator[Target]:
+    with running("fanout-echo") as run:
+        port = free_port()
+        run.launch(
+            "echo", [sys.executable, "-m", "chorus_bench.loadgen.echo_server", "--port", str(port)], port
+        )
+        yield Target("echo", [f"ws://127.0.0.1:{port}"], lambda i: f"bench{i}")
+
+
+SYSTEMS: dict[str, Callable[[], contextmanager]] = {  # type: ignore[type-arg]
+    "load generator ceiling (trivial broadcast server)": echo,
+    "chorus (2 forums replicas)": chorus,
+    "channels RedisChannelLayer": lambda: channels("core"),
+    "channels RedisPubSubChannelLayer": lambda: channels("pubsub"),
+    "centrifugo v6": centrifugo,
+}
+
+
+def measure(target: Target, subscribers: int, rate: float, plan: Plan, sequence: int) -> dict[str, object]:
+    room = target.new_room(sequence)
+    args = [
+        "--protocol",
+        target.protocol,
+        "--room",
+        room,
+        "--subscribers",
+        str(subscribers),
+        "--publishers",
+        str(plan.publishers),
+        "--rate",
+        str(rate),
+        "--duration",
+        str(plan.duration),
+    ]
+    for url in target.urls:
+        args += ["--url", url]
+    if target.token_file is not None:
+        args += ["--token-file", str(target.token_file)]
+    return load_generator("chorus_bench.loadgen.fanout", *args)
+
+
+def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]:
+    plan = SMOKE if smoke else FULL
+    points: list[Point] = []
+    chosen = {
+        name: start for name, start in SYSTEMS.items() if not systems or any(s in name for s in systems)
+    }
+    for name, start in chosen.items():
+        print(f"\n== fan-out: {name}", flush=True)
+        with start() as target:
+            sequence = 0
+            for subscribers in plan.subscribers:
+                for deliveries in plan.deliveries_per_s:
+                    rate = deliveries / subscribers
+                    sequence += 1
+
+                    def once(subscribers: int = subscribers, rate: float = rate) -> dict[str, object]:
+                        nonlocal sequence
+                        sequence += 1
+                        return measure(target, subscribers, rate, plan, sequence)
+
+                    metrics, runs = repeat(plan.repeats, once)
+                    point = Point(
+                        name,
+                        {"subscribers": subscribers, "offered_deliveries_per_s": deliveries},
+                        metrics,
+                        runs,
+                    )
+                    points.append(point)
+                    print(
+                        f"  N={subscribers:<5} offered {deliveries:>7}/s -> "
+                        f"{metrics['deliveries_per_s']:>9,.0f}/s delivered {metrics['delivered_fraction']} "
+                        f"p50 {metrics['p50_ms']} p99 {metrics['p99_ms']} ms",
+                        flush=True,
+                    )
+                    if (metrics["delivered_fraction"] or 0) < 0.5 and not smoke:
+                        break  # far past saturation: higher rates only pile up
+    report(points, smoke=smoke)
+    return points
+
+
+def report(points: list[Point], *, smoke: bool) -> None:
+    rows = [
+        [
+            p.system,
+            p.params["subscribers"],
+            p.params["offered_deliveries_per_s"],
+            p.metrics["deliveries_per_s"],
+            p.metrics["delivered_fraction"],
+            p.metrics["p50_ms"],
+            p.metrics["p99_ms"],
+            p.metrics["closed_by_server"],
+        ]
+        for p in points
+    ]
+    print_table(
+        "live fan-out (median of repeats)",
+        ["system", "N", "offered/s", "delivered/s", "fraction", "p50 ms", "p99 ms", "closed"],
+        rows,
+    )
+    if smoke:
+        return
+    save("fanout", points, {"plan": FULL.__dict__})
+    plot(
+        "fanout",
+        points,
+        x="offered_deliveries_per_s",
+        throughput="deliveries_per_s",
+        group=lambda p: f"{p.system} N={p.params['subscribers']}",
+        x_label="offered deliveries/s",
+        throughput_label="deliveries/s",
+    )
