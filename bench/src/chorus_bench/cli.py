@@ -35,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         _module(name).run(smoke=args.smoke, systems=args.only)
         print(f"{name}: {time.monotonic() - started:.0f} s", flush=True)
+    if not args.smoke:
+        from chorus_bench import summary  # noqa: PLC0415
+
+        print(f"summary: {summary.write()}")
     return 0
 
 

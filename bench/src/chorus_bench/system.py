@@ -31,7 +31,7 @@ GATEWAY_BENCH_SETTINGS = {
 }
 
 
-def wait_http(url: str, timeout: float = 90.0) -> None:
+def wait_http(url: str, timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -63,7 +63,7 @@ class Running:
         cwd: Path | None = None,
     ) -> ManagedProcess:
         process = ManagedProcess(name, on_cores(command, SERVER_CORES), port, self.state, env, cwd)
-        process.start(timeout=120)
+        process.start(timeout=300)
         self.processes.append(process)
         return process
 

@@ -127,7 +127,18 @@ class Runtime:
 
 
 async def _bounded(name: str, stopping: Awaitable[None], seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stopping, seconds)
-    except TimeoutError:
+    # Not asyncio.wait_for: after its timeout it waits for the cancelled stop to finish,
+    # and a Kafka consumer stuck in a rebalance may not finish for minutes.
+    task = asyncio.ensure_future(stopping)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
         logger.warning("%s did not stop within %ss; shutting down without it", name, seconds)
+        task.cancel()
+        _abandoned.add(task)
+        task.add_done_callback(_abandoned.discard)
+    elif not task.cancelled() and (error := task.exception()) is not None:
+        logger.warning("%s failed while stopping: %r", name, error)
+
+
+# Stops given up on, kept referenced until they end so they are not collected mid-flight.
+_abandoned: set[asyncio.Future[None]] = set()
