@@ -125,7 +125,8 @@ async def test_http_event_and_outbox_metrics_are_scraped_over_http(
         await eventually(lambda: asyncio.sleep(0, handled), lambda done: len(done) == 2)
         scraped = await eventually(
             lambda: client.get("/metrics"),
-            lambda response: "chorus_dlq_messages_total{" in response.text,
+            # The handled-outcome counter moves last, after the DLQ counter.
+            lambda response: 'outcome="dead_lettered"' in response.text,
         )
 
     text = scraped.text

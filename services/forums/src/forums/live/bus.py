@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 
 logger = logging.getLogger(__name__)
 
-Deliver = Callable[[int, dict[str, Any]], Awaitable[None]]
+Deliver = Callable[[int, dict[str, Any], bytes], Awaitable[None]]
 
 
 class RoomBus:
@@ -42,7 +42,7 @@ class RoomBus:
                         if item["type"] != "pmessage":
                             continue
                         room_id = int(item["channel"].decode().removeprefix(self.prefix))
-                        await deliver(room_id, orjson.loads(item["data"]))
+                        await deliver(room_id, orjson.loads(item["data"]), item["data"])
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -4,7 +4,7 @@ from collections import defaultdict
 from typing import Any
 
 from forums.live import metrics
-from forums.live.member import MemberConnection
+from forums.live.member import INTERNAL_KEYS, MemberConnection, Outgoing
 
 
 class LocalHub:
@@ -27,9 +27,12 @@ class LocalHub:
         metrics.LIVE_ROOMS.set(len(self.rooms))
         metrics.LIVE_MEMBERS.set(self.count())
 
-    async def deliver(self, room_id: int, frame: dict[str, Any]) -> None:
+    async def deliver(self, room_id: int, frame: dict[str, Any], encoded: bytes | None = None) -> None:
+        # The bus's bytes are the frame already encoded: members send them as they are.
+        text = encoded.decode() if encoded is not None and not INTERNAL_KEYS & frame.keys() else None
+        outgoing = Outgoing(frame, text)
         for member in list(self.rooms.get(room_id, ())):
-            member.offer(frame)
+            member.offer(outgoing)
 
     def entries(self) -> list[tuple[int, int, str]]:
         return [(m.room_id, m.user_id, m.id) for members in self.rooms.values() for m in members]

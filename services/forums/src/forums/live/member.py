@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import uuid4
 
+import orjson
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from starlette.websockets import WebSocket
@@ -22,6 +23,23 @@ _tracer = trace.get_tracer("chorus.forums.live")
 FetchAfter = Callable[[int, int, int], Awaitable[list[Message]]]
 
 CLOSE_TOO_SLOW = 4408
+INTERNAL_KEYS = frozenset({"origin", "trace"})
+
+
+class Outgoing:
+    """A frame on its way to the members of this replica, encoded once however many receive it."""
+
+    __slots__ = ("_text", "data")
+
+    def __init__(self, data: dict[str, Any], text: str | None = None) -> None:
+        self.data = data
+        self._text = text
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = orjson.dumps(self.data).decode()
+        return self._text
 
 
 class MemberConnection:
@@ -48,15 +66,15 @@ class MemberConnection:
         self.username = username
         self.id = uuid4().hex
         self.last_id = 0
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=queue_size)
+        self.queue: asyncio.Queue[Outgoing] = asyncio.Queue(maxsize=queue_size)
         self.fetch_after = fetch_after
         self.writer: asyncio.Task[None] | None = None
         self.too_slow = False
 
-    def offer(self, frame: dict[str, Any]) -> None:
+    def offer(self, frame: dict[str, Any] | Outgoing) -> None:
         """Queue a frame; a member who lets the queue fill is disconnected (and may resume)."""
         try:
-            self.queue.put_nowait(frame)
+            self.queue.put_nowait(frame if isinstance(frame, Outgoing) else Outgoing(frame))
         except asyncio.QueueFull:
             if not self.too_slow:
                 self.too_slow = True
@@ -77,30 +95,33 @@ class MemberConnection:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.writer
 
-    async def send(self, frame: dict[str, Any]) -> None:
-        await self.websocket.send_json(frame)
-        metrics.FRAMES_SENT.labels(str(frame.get("type", "unknown"))).inc()
+    async def send(self, frame: dict[str, Any] | Outgoing) -> None:
+        outgoing = frame if isinstance(frame, Outgoing) else Outgoing(frame)
+        await self.websocket.send_text(outgoing.text)
+        metrics.FRAMES_SENT.labels(str(outgoing.data.get("type", "unknown"))).inc()
 
     async def _write(self) -> None:
         try:
             while True:
-                frame = await self.queue.get()
+                outgoing = await self.queue.get()
+                frame = outgoing.data
                 if frame.get("type") == "message":
-                    await self._send_in_order(frame)
+                    await self._send_in_order(outgoing)
                 elif frame.get("type") == "catch_up":
                     await self._fill_up_to(int(frame["until"]))
                 elif frame.get("origin") != self.id:
-                    await self._push(frame)
+                    await self._push(outgoing)
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.debug("member %s writer ended", self.id, exc_info=True)
 
-    async def _push(self, frame: dict[str, Any]) -> None:
+    async def _push(self, outgoing: Outgoing) -> None:
+        frame = outgoing.data
         carried = frame.get("trace")
-        visible = {k: v for k, v in frame.items() if k not in ("origin", "trace")}
+        visible = {k: v for k, v in frame.items() if k not in INTERNAL_KEYS}
         if not carried:
-            await self.send(visible)
+            await self.send(outgoing if len(visible) == len(frame) else Outgoing(visible))
             return
         token = attach_trace_headers(carried)
         try:
@@ -110,13 +131,13 @@ class MemberConnection:
         finally:
             detach(token)
 
-    async def _send_in_order(self, frame: dict[str, Any]) -> None:
-        message_id = int(frame["id"])
+    async def _send_in_order(self, outgoing: Outgoing) -> None:
+        message_id = int(outgoing.data["id"])
         if message_id <= self.last_id:
             return
         if message_id > self.last_id + 1:
             await self._fill_up_to(message_id - 1)
-        await self.send(frame)
+        await self.send(outgoing)
         self.last_id = message_id
 
     async def _fill_up_to(self, until: int) -> None:
