@@ -184,7 +184,7 @@ async def run(
             break
     publish_seconds = time.monotonic() - started
     expected = sent * subscribers
-    deadline = time.monotonic() + max(3.0, duration)
+    deadline = time.monotonic() + max(2.0, duration)
     while tally.received < expected and time.monotonic() < deadline:  # noqa: ASYNC110 (a poll with a deadline)
         await asyncio.sleep(0.05)
     for task in readers + drains:

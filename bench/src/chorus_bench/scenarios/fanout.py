@@ -47,7 +47,7 @@ class Plan:
     publishers: int = 2
 
 
-FULL = Plan([50, 200, 1000], [2_000, 5_000, 10_000, 20_000, 40_000, 80_000], duration=4.0, repeats=3)
+FULL = Plan([50, 200, 1000], [2_000, 5_000, 10_000, 20_000, 40_000, 80_000], duration=3.0, repeats=3)
 SMOKE = Plan([5], [50], duration=1.0, repeats=1, publishers=1)
 
 

@@ -53,6 +53,7 @@ class CorrelationMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            # A WebSocket's frames need no header: its send stays unwrapped (it is the hot path).
+            await self.app(scope, receive, send_with_id if scope["type"] == "http" else send)
         finally:
             reset_correlation_id(token)

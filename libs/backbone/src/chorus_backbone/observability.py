@@ -55,4 +55,7 @@ def instrument(app: FastAPI, *, service: str, otlp_endpoint: str | None, sample_
     configure_tracing(service, otlp_endpoint=otlp_endpoint, sample_ratio=sample_ratio)
     app.add_route("/metrics", _metrics, include_in_schema=False)
     app.add_middleware(HttpMetricsMiddleware, service=service)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls=",".join(_UNMEASURED))
+    # One span per request; not one per body chunk or WebSocket frame (those cost more than they tell).
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls=",".join(_UNMEASURED), exclude_spans=["receive", "send"]
+    )
