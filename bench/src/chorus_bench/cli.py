@@ -3,6 +3,7 @@
 import argparse
 import sys
 import time
+import traceback
 
 from chorus_bench.cores import placement
 
@@ -31,14 +32,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     chosen = args.scenarios or list(SCENARIOS)
     print(f"chorus-bench: {', '.join(chosen)}; {placement()}", flush=True)
+    failed = []
     for name in chosen:
         started = time.monotonic()
-        _module(name).run(smoke=args.smoke, systems=args.only)
+        try:
+            _module(name).run(smoke=args.smoke, systems=args.only)
+        except Exception:  # one scenario's failure must not cost the others their figures
+            traceback.print_exc()
+            failed.append(name)
         print(f"{name}: {time.monotonic() - started:.0f} s", flush=True)
     if not args.smoke:
         from chorus_bench import summary  # noqa: PLC0415
 
         print(f"summary: {summary.write()}")
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -24,7 +24,7 @@ async def run(base: str, rooms: list[str], tokens: list[str], members: int) -> N
     print("ready", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     for ws in sockets:
-        await ws.close()
+        ws.transport.abort()
 
 
 def main() -> None:

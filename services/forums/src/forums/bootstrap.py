@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from chorus_backbone.auth import TokenCodec
 from chorus_backbone.projection import LiveProjection
 from chorus_backbone.runtime import Runtime
+from forums.live.announcer import PresenceAnnouncer
 from forums.live.bus import RoomBus
 from forums.live.hub import LocalHub
 from forums.live.presence import Presence
@@ -26,6 +27,7 @@ class ForumsService:
     projections: LiveProjection[MongoForumProjections]
     presence: Presence
     bus: RoomBus
+    announcer: PresenceAnnouncer
     hub: LocalHub
     tokens: TokenCodec
 
@@ -39,14 +41,17 @@ def bootstrap(settings: ForumsSettings) -> ForumsService:
     runtime = Runtime.from_settings(settings)
     database = runtime.database
     prefix = f"{settings.redis_key_prefix}forums:"
+    presence = Presence(runtime.redis, prefix=prefix, ttl_seconds=settings.presence_ttl_seconds)
+    bus = RoomBus(runtime.redis, prefix=prefix)
     return ForumsService(
         settings=settings,
         runtime=runtime,
         rooms=MongoRoomRepository(database),
         records=MongoRecordRepository(database),
         projections=LiveProjection(runtime.mongo_client, database, FORUMS_PROJECTION),
-        presence=Presence(runtime.redis, prefix=prefix, ttl_seconds=settings.presence_ttl_seconds),
-        bus=RoomBus(runtime.redis, prefix=prefix),
+        presence=presence,
+        bus=bus,
+        announcer=PresenceAnnouncer(presence, bus, window_seconds=settings.presence_announce_seconds),
         hub=LocalHub(),
         tokens=TokenCodec(settings.token_keys()),
     )

@@ -26,6 +26,9 @@ class ForumsSettings(ServiceSettings):
     member_queue_size: int = Field(default=256, ge=8, description="Frames a slow member may lag by.")
     presence_ttl_seconds: float = Field(default=15.0, gt=0)
     presence_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    presence_announce_seconds: float = Field(
+        default=0.2, ge=0, description="Joins and leaves within this window are announced together."
+    )
     empty_room_grace_seconds: float = Field(
         default=300.0, ge=0, description="A room nobody joined closes after this long."
     )

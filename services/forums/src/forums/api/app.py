@@ -44,6 +44,7 @@ def create_app(settings: ForumsSettings | None = None) -> FastAPI:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await service.announcer.stop()
         await service.bus.stop()
 
     app = create_service_app(

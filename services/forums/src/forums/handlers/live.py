@@ -62,7 +62,7 @@ class RoomSession:
         if first:
             await self._emit(MemberJoined(room_id=room.id, user_id=member.user_id))
         members = await service.presence.members(room.id)
-        await service.bus.publish(room.id, {"type": "presence", "members": members})
+        service.announcer.announce(room.id)
         settings = service.settings
         if since is None:
             history = await service.rooms.latest(room.id, limit=settings.history_on_join)
@@ -98,9 +98,8 @@ class RoomSession:
             last = await service.presence.leave(room.id, member.user_id, member.id)
             if last:
                 await self._emit(MemberLeft(room_id=room.id, user_id=member.user_id))
-            members = await service.presence.members(room.id)
-            if members:
-                await service.bus.publish(room.id, {"type": "presence", "members": members})
+            if await service.presence.members(room.id):
+                service.announcer.announce(room.id)
             else:
                 await close_room(service, room.id)
         except Exception:
