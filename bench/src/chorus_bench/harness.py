@@ -77,15 +77,20 @@ def machine() -> dict[str, Any]:
     }
 
 
-def save(scenario: str, points: list[Point], notes: dict[str, Any]) -> Path:
+def save(scenario: str, points: list[Point], notes: dict[str, Any], *, merge: bool = False) -> Path:
+    """Write the figures; with ``merge``, systems measured earlier and not now are kept."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{scenario}.json"
+    kept: list[dict[str, Any]] = []
+    if merge and path.exists():
+        measured = {point.system for point in points}
+        kept = [p for p in orjson.loads(path.read_bytes())["points"] if p["system"] not in measured]
     document = {
         "scenario": scenario,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "notes": notes,
-        "points": [asdict(point) for point in points],
+        "points": kept + [asdict(point) for point in points],
     }
     path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
     return path
