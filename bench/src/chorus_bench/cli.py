@@ -1,6 +1,7 @@
 """`chorus-bench [scenario ...] [--smoke] [--only SYSTEM]`: run scenarios; tables, JSON figures, plots."""
 
 import argparse
+import signal
 import sys
 import time
 import traceback
@@ -30,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", action="append", help="systems whose name contains this (repeatable)")
     args = parser.parse_args(argv)
+    # Stopped from outside, still stop everything started (the `finally` blocks run on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     chosen = args.scenarios or list(SCENARIOS)
     print(f"chorus-bench: {', '.join(chosen)}; {placement()}", flush=True)
     failed = []

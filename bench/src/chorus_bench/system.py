@@ -2,11 +2,12 @@
 
 import os
 import shutil
+import signal
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,9 +75,18 @@ class Running:
             self.stack.stop()
 
 
+def _kill_leftovers(state: Path) -> None:
+    """Processes a killed earlier run left behind would share this folder and this core."""
+    for pid_file in state.rglob("*.pid"):
+        with suppress(ValueError, OSError):
+            os.killpg(int(pid_file.read_text().strip()), signal.SIGKILL)
+
+
 @contextmanager
 def running(name: str) -> Iterator[Running]:
     state = BENCH_DIR / "run" / name
+    if state.exists():
+        _kill_leftovers(state)
     shutil.rmtree(state, ignore_errors=True)
     state.mkdir(parents=True)
     started = Running(state)

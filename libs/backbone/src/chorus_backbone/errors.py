@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure as PyMongoConnectionFailure
+from pymongo.errors import OperationFailure
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -127,6 +128,17 @@ async def _dependency_down(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# Server-side failures of the database (not mistakes in a query): the client should retry later.
+_DATABASE_FAILURE_CODES = frozenset({1, 6, 7, 50, 89, 91, 189, 10107, 11600, 11602, 13435, 13436})
+
+
+async def _database_failure(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OperationFailure)
+    if exc.code in _DATABASE_FAILURE_CODES or exc.has_error_label("TransientTransactionError"):
+        return await _dependency_down(request, exc)
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return JSONResponse(error_body("internal", "something went wrong on our side"), 500)
@@ -139,4 +151,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     for unavailable in (PyMongoConnectionFailure, RedisConnectionError, RedisTimeoutError):
         app.add_exception_handler(unavailable, _dependency_down)
+    app.add_exception_handler(OperationFailure, _database_failure)
     app.add_exception_handler(Exception, _unexpected)

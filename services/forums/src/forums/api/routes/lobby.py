@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
 
 from chorus_backbone.auth import InvalidTokenError, Principal, TokenKind
 from forums.bootstrap import ForumsService
@@ -73,6 +74,10 @@ async def lobby(
                 break
     except WebSocketDisconnect:
         pass
+    except RuntimeError:
+        # Starlette's word for a socket that went away mid-send: nothing is left to answer.
+        if websocket.application_state == WebSocketState.CONNECTED:
+            raise
     finally:
         await session.leave()
 
