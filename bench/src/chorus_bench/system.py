@@ -121,6 +121,7 @@ def chorus_service(
     store: str | None = None,
     extra: dict[str, str] | None = None,
     ready_path: str = "/readyz",
+    arguments: tuple[str, ...] = (),
 ) -> str:
     """Start one Chorus service process (the same `python -m <service>` as `just up`); its base URL."""
     port = free_port()
@@ -133,7 +134,7 @@ def chorus_service(
         **({f"{prefix}MONGODB_URL": stack.mongo_url(store)} if store else {}),
         **{f"{prefix}{key}": value for key, value in (extra or {}).items()},
     }
-    run.launch(name or module, [sys.executable, "-m", module], port, env)
+    run.launch(name or module, [sys.executable, "-m", module, *arguments], port, env)
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}{ready_path}")
     run.urls[name or module] = url

@@ -30,7 +30,7 @@ class Tally:
     first_ns: int = 0
     last_ns: int = 0
     closed: int = 0
-    close_codes: dict[int, int] = field(default_factory=dict)
+    close_codes: dict[str, int] = field(default_factory=dict)
 
 
 def _extract(raw: str | bytes, tally: Tally, now: int) -> None:
@@ -135,7 +135,7 @@ async def _subscriber(ws: ClientConnection, tally: Tally) -> None:
     except ConnectionClosed as closed:
         tally.closed += 1
         code = closed.rcvd.code if closed.rcvd else 1006
-        tally.close_codes[code] = tally.close_codes.get(code, 0) + 1
+        tally.close_codes[str(code)] = tally.close_codes.get(str(code), 0) + 1
 
 
 async def _drain(ws: ClientConnection) -> None:

@@ -13,6 +13,19 @@ import orjson
 import uvloop
 
 
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> bytes:
+    writer.write(request)
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionResetError("closed by the server")
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    await reader.readexactly(length)
+    return status_line
+
+
 async def _connection(
     host: str,
     port: int,
@@ -24,13 +37,13 @@ async def _connection(
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while (due := await queue.get()) is not None:
-            writer.write(request)
-            status_line = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            await reader.readexactly(length)
+            try:
+                status_line = await _exchange(reader, writer, request)
+            except (OSError, asyncio.IncompleteReadError, RuntimeError):
+                # An idle keep-alive connection the server closed: reconnect and send again.
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+                status_line = await _exchange(reader, writer, request)
             latencies.append(time.monotonic_ns() - due)
             if not status_line.startswith(b"HTTP/1.1 2"):
                 errors.append(1)

@@ -192,7 +192,29 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
                         sequence += 1
                         return measure(target, subscribers, rate, plan, sequence)
 
-                    metrics, runs = repeat(plan.repeats, once)
+                    try:
+                        metrics, runs = repeat(plan.repeats, once)
+                    except RuntimeError as failure:
+                        # The system under test refused the load (e.g. HTTP 500 on connect): a finding.
+                        reason = str(failure).strip().splitlines()[-1][:300]
+                        points.append(
+                            Point(
+                                name,
+                                {"subscribers": subscribers, "offered_deliveries_per_s": deliveries},
+                                {
+                                    "deliveries_per_s": 0.0,
+                                    "delivered_fraction": 0.0,
+                                    "p50_ms": None,
+                                    "p99_ms": None,
+                                    "closed_by_server": None,
+                                    "error": reason,
+                                },
+                            )
+                        )
+                        print(
+                            f"  N={subscribers:<5} offered {deliveries:>7}/s -> failed: {reason}", flush=True
+                        )
+                        break
                     point = Point(
                         name,
                         {"subscribers": subscribers, "offered_deliveries_per_s": deliveries},

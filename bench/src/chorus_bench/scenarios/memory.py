@@ -27,7 +27,12 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
     with running("memory") as started:
         chorus = start_chorus(started)
         chorus_service(
-            started, chorus.stack, "analytics", store="forums", extra={"MONGODB_DATABASE": "chorus_analytics"}
+            started,
+            chorus.stack,
+            "analytics",
+            store="forums",
+            extra={"MONGODB_DATABASE": "chorus_analytics"},
+            arguments=("run",),
         )
         time.sleep(2 if smoke else 10)
         for process in started.processes:
