@@ -25,7 +25,10 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     on_start: Hook | None = None,
     on_stop: Hook | None = None,
+    on_prepare: Hook | None = None,
 ) -> FastAPI:
+    """``on_prepare`` runs before any consumer starts (indexes: building one under a running
+    transaction can stall the MongoDB-wire server); ``on_start`` once everything runs."""
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
@@ -41,6 +44,8 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if on_prepare is not None:
+            await on_prepare(runtime)
         await runtime.start()
         if on_start is not None:
             await on_start(runtime)

@@ -20,8 +20,8 @@ def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     runtime.add_consumer(ratings_consumer(analytics))
     runtime.add_consumer(rooms_consumer(analytics))
 
-    async def on_start(_: Runtime) -> None:
+    async def create_indexes(_: Runtime) -> None:
         await analytics.store.ensure_indexes()
         await analytics.inbox.ensure_indexes()
 
-    return create_service_app(runtime, title="Chorus analytics", on_start=on_start)
+    return create_service_app(runtime, title="Chorus analytics", on_prepare=create_indexes)

@@ -34,8 +34,10 @@ def create_app(settings: ForumsSettings | None = None) -> FastAPI:
     service.runtime.add_consumer(users_consumer(service))
     tasks: list[asyncio.Task[None]] = []
 
-    async def on_start(_: Runtime) -> None:
+    async def on_prepare(_: Runtime) -> None:
         await service.ensure_indexes()
+
+    async def on_start(_: Runtime) -> None:
         service.bus.start(service.hub.deliver)
         tasks.append(asyncio.create_task(_keep_presence(service), name="presence"))
 
@@ -52,6 +54,7 @@ def create_app(settings: ForumsSettings | None = None) -> FastAPI:
         title="Chorus forums",
         routers=[records.router, games.router, lobby.router],
         on_start=on_start,
+        on_prepare=on_prepare,
         on_stop=on_stop,
     )
     app.state.forums = service

@@ -16,8 +16,10 @@ def create_app(settings: ReviewsSettings | None = None) -> FastAPI:
     service.runtime.add_consumer(people_consumer(service))
     service.runtime.add_consumer(rating_commands_consumer(service))
 
-    async def on_start(_: Runtime) -> None:
+    async def on_prepare(_: Runtime) -> None:
         await service.ensure_indexes()
+
+    async def on_start(_: Runtime) -> None:
         if service.settings.load_starter_catalog:
             await load_starter_catalog(service)
 
@@ -26,6 +28,7 @@ def create_app(settings: ReviewsSettings | None = None) -> FastAPI:
         title="Chorus reviews",
         routers=[music.router, reviews.router, compat.router],
         on_start=on_start,
+        on_prepare=on_prepare,
     )
     app.state.reviews = service
     return app

@@ -14,8 +14,10 @@ def create_app(settings: UsersSettings | None = None) -> FastAPI:
     service = bootstrap(settings or UsersSettings())
     grpc_server = users_grpc_server(service, service.settings.grpc_port, service.settings.host)
 
-    async def on_start(_: Runtime) -> None:
+    async def on_prepare(_: Runtime) -> None:
         await service.ensure_indexes()
+
+    async def on_start(_: Runtime) -> None:
         await grpc_server.start()
 
     async def on_stop(_: Runtime) -> None:
@@ -26,6 +28,7 @@ def create_app(settings: UsersSettings | None = None) -> FastAPI:
         title="Chorus users",
         routers=[auth.router, friends.router, me.router],
         on_start=on_start,
+        on_prepare=on_prepare,
         on_stop=on_stop,
     )
     app.state.users = service
