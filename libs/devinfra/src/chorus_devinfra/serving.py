@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import uvicorn
@@ -9,12 +10,19 @@ from starlette.types import ASGIApp
 
 from chorus_devinfra.process import free_port
 
+logger = logging.getLogger(__name__)
+SHUTDOWN_SECONDS = 30.0
+
 
 @contextlib.asynccontextmanager
 async def serving(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
     """Run ``app`` with uvicorn (lifespan included) and yield its base URL."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_config=None, lifespan="on", timeout_graceful_shutdown=5
+        )
+    )
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:
@@ -24,5 +32,14 @@ async def serving(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
             await asyncio.sleep(0.02)
         yield f"http://127.0.0.1:{port}"
     finally:
+        # Bounded: a connection or shutdown step that never ends must not hang the test run.
         server.should_exit = True
-        await task
+        done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_SECONDS)
+        if not done:
+            server.force_exit = True
+            done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_SECONDS)
+        if not done:
+            logger.warning("server on port %s did not stop within %ss; abandoned", port, 2 * SHUTDOWN_SECONDS)
+            task.cancel()
+        elif not task.cancelled() and (error := task.exception()) is not None:
+            raise error
