@@ -3,6 +3,7 @@
 from pymongo import ASCENDING
 
 from chorus_backbone.mongo import Database, Session
+from chorus_schemas.events.users import FriendAccepted, FriendRemoved
 
 
 def _pair_id(a: int, b: int) -> str:
@@ -30,3 +31,12 @@ class MongoFriendGraph:
     async def friends_of(self, user_id: int, limit: int = 5_000) -> list[int]:
         cursor = self.pairs.find({"users": user_id}).limit(limit)
         return [next(member for member in d["users"] if member != user_id) async for d in cursor]
+
+
+async def friend_accepted(graph: MongoFriendGraph, event: FriendAccepted, session: Session) -> None:
+    """The projection change for FriendAccepted, for any projection that keeps the graph."""
+    await graph.befriend(event.sender_id, event.receiver_id, session=session)
+
+
+async def friend_removed(graph: MongoFriendGraph, event: FriendRemoved, session: Session) -> None:
+    await graph.unfriend(event.user_id, event.friend_id, session=session)

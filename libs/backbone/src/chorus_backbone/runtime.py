@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -10,7 +10,7 @@ from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 
 from chorus_backbone import mongo
-from chorus_backbone.consumer import EventConsumer, RetryPolicy
+from chorus_backbone.consumer import EventConsumer, EventHandler, RetryPolicy
 from chorus_backbone.dead_letters import DeadLetters
 from chorus_backbone.health import Check, kafka_check, mongo_check, redis_check
 from chorus_backbone.kafka import BrokerPublisher, make_broker
@@ -19,7 +19,7 @@ from chorus_backbone.outbox import Outbox
 from chorus_backbone.relay import OutboxRelay
 from chorus_backbone.settings import ServiceSettings
 from chorus_backbone.topics import apply_topics, load_topics
-from chorus_schemas import TopicNames
+from chorus_schemas import Event, TopicNames
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +83,18 @@ class Runtime:
 
     def dead_letters(self, group: str) -> DeadLetters:
         return DeadLetters(BrokerPublisher(self.broker), group=group)
+
+    def consumer(self, topic: str, name: str, handlers: Mapping[type[Event], EventHandler]) -> EventConsumer:
+        """A consumer in this service's group ``name``, with its retries and dead-letter topic."""
+        group = self.group(name)
+        return EventConsumer(
+            topic=topic,
+            group=group,
+            handlers=handlers,
+            dead_letters=self.dead_letters(group),
+            retry=self.retry_policy,
+            topics=self.topics,
+        )
 
     def add_consumer(self, consumer: EventConsumer) -> None:
         """Register before start(): FastStream subscribers are fixed once the broker runs."""

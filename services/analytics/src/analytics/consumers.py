@@ -42,18 +42,13 @@ def ratings_consumer(analytics: Analytics) -> EventConsumer:
         assert isinstance(event, RatingChanged)
         await store.count_rating(event.album_id, envelope.time, session=session)
 
-    runtime = analytics.runtime
-    group = runtime.group("ratings")
-    return EventConsumer(
-        topic=Topic.RATINGS_EVENTS,
-        group=group,
-        handlers={
+    return analytics.runtime.consumer(
+        Topic.RATINGS_EVENTS,
+        "ratings",
+        {
             AlbumAdded: _counted(analytics, album_added),
             RatingChanged: _counted(analytics, rating_changed),
         },
-        dead_letters=runtime.dead_letters(group),
-        retry=runtime.retry_policy,
-        topics=runtime.topics,
     )
 
 
@@ -72,17 +67,12 @@ def rooms_consumer(analytics: Analytics) -> EventConsumer:
         assert isinstance(event, MemberJoined)
         await store.count_room(event.room_id, envelope.time, "joins", session=session)
 
-    runtime = analytics.runtime
-    group = runtime.group("rooms")
-    return EventConsumer(
-        topic=Topic.FORUMS_EVENTS,
-        group=group,
-        handlers={
+    return analytics.runtime.consumer(
+        Topic.FORUMS_EVENTS,
+        "rooms",
+        {
             RoomOpened: _counted(analytics, room_opened),
             MessagePosted: _counted(analytics, message_posted),
             MemberJoined: _counted(analytics, member_joined),
         },
-        dead_letters=runtime.dead_letters(group),
-        retry=runtime.retry_policy,
-        topics=runtime.topics,
     )

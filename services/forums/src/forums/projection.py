@@ -3,6 +3,7 @@
 The live consumers and `chorus replay forums` both apply exactly these changes.
 """
 
+from chorus_backbone.friend_graph import friend_accepted, friend_removed
 from chorus_backbone.mongo import Session
 from chorus_backbone.projection import ProjectionSource, ProjectionSpec
 from chorus_schemas import Topic
@@ -20,14 +21,6 @@ async def _rating_changed(store: MongoForumProjections, event: RatingChanged, se
     await store.set_average(event.album_id, event.avg_rating, event.ratings_count, session=session)
 
 
-async def _friend_accepted(store: MongoForumProjections, event: FriendAccepted, session: Session) -> None:
-    await store.befriend(event.sender_id, event.receiver_id, session=session)
-
-
-async def _friend_removed(store: MongoForumProjections, event: FriendRemoved, session: Session) -> None:
-    await store.unfriend(event.user_id, event.friend_id, session=session)
-
-
 FORUMS_PROJECTION = ProjectionSpec[MongoForumProjections](
     name="forums",
     settings=ForumsSettings,
@@ -39,7 +32,7 @@ FORUMS_PROJECTION = ProjectionSpec[MongoForumProjections](
             Topic.RATINGS_EVENTS, "ratings", {AlbumAdded: _album_added, RatingChanged: _rating_changed}
         ),
         ProjectionSource(
-            Topic.USERS_EVENTS, "users", {FriendAccepted: _friend_accepted, FriendRemoved: _friend_removed}
+            Topic.USERS_EVENTS, "users", {FriendAccepted: friend_accepted, FriendRemoved: friend_removed}
         ),
     ),
 )

@@ -3,6 +3,7 @@
 The live consumer and `chorus replay reviews` both apply exactly these changes.
 """
 
+from chorus_backbone.friend_graph import friend_accepted, friend_removed
 from chorus_backbone.mongo import Session
 from chorus_backbone.projection import ProjectionSource, ProjectionSpec
 from chorus_schemas import Topic
@@ -13,14 +14,6 @@ from reviews.store.people import MongoPeopleProjection
 
 async def _user_registered(store: MongoPeopleProjection, event: UserRegistered, session: Session) -> None:
     await store.remember_user(event.user_id, event.username, session=session)
-
-
-async def _friend_accepted(store: MongoPeopleProjection, event: FriendAccepted, session: Session) -> None:
-    await store.befriend(event.sender_id, event.receiver_id, session=session)
-
-
-async def _friend_removed(store: MongoPeopleProjection, event: FriendRemoved, session: Session) -> None:
-    await store.unfriend(event.user_id, event.friend_id, session=session)
 
 
 PEOPLE_PROJECTION = ProjectionSpec[MongoPeopleProjection](
@@ -35,8 +28,8 @@ PEOPLE_PROJECTION = ProjectionSpec[MongoPeopleProjection](
             "people",
             {
                 UserRegistered: _user_registered,
-                FriendAccepted: _friend_accepted,
-                FriendRemoved: _friend_removed,
+                FriendAccepted: friend_accepted,
+                FriendRemoved: friend_removed,
             },
         ),
     ),

@@ -30,19 +30,14 @@ def ratings_consumer(service: ForumsService) -> EventConsumer:
         assert isinstance(event, ReviewPosted)
         await _to_album_rooms(service, event.album_id, "review.posted", envelope.data)
 
-    runtime = service.runtime
-    group = runtime.group("ratings")
-    return EventConsumer(
-        topic=Topic.RATINGS_EVENTS,
-        group=group,
-        handlers={
+    return service.runtime.consumer(
+        Topic.RATINGS_EVENTS,
+        "ratings",
+        {
             AlbumAdded: projections.handler(),
             RatingChanged: on_rating_changed,
             ReviewPosted: on_review_posted,
         },
-        dead_letters=runtime.dead_letters(group),
-        retry=runtime.retry_policy,
-        topics=runtime.topics,
     )
 
 
@@ -60,13 +55,8 @@ def users_consumer(service: ForumsService) -> EventConsumer:
                     room.id, {"type": "event", "name": "friend.accepted", "data": envelope.data}
                 )
 
-    runtime = service.runtime
-    group = runtime.group("users")
-    return EventConsumer(
-        topic=Topic.USERS_EVENTS,
-        group=group,
-        handlers={FriendAccepted: on_friend_accepted, FriendRemoved: projections.handler()},
-        dead_letters=runtime.dead_letters(group),
-        retry=runtime.retry_policy,
-        topics=runtime.topics,
+    return service.runtime.consumer(
+        Topic.USERS_EVENTS,
+        "users",
+        {FriendAccepted: on_friend_accepted, FriendRemoved: projections.handler()},
     )

@@ -13,16 +13,7 @@ def people_consumer(service: ReviewsService) -> EventConsumer:
     """Usernames for display and the friend graph for the feed."""
     [source] = PEOPLE_PROJECTION.sources
     handlers: dict[type[Event], EventHandler] = dict.fromkeys(source.changes, service.people.handler())
-    runtime = service.runtime
-    group = runtime.group(source.group)
-    return EventConsumer(
-        topic=Topic.USERS_EVENTS,
-        group=group,
-        handlers=handlers,
-        dead_letters=runtime.dead_letters(group),
-        retry=runtime.retry_policy,
-        topics=runtime.topics,
-    )
+    return service.runtime.consumer(Topic.USERS_EVENTS, source.group, handlers)
 
 
 def rating_commands_consumer(service: ReviewsService) -> EventConsumer:
@@ -44,17 +35,9 @@ def rating_commands_consumer(service: ReviewsService) -> EventConsumer:
         if await service.processed_commands.apply_once(envelope, update):
             service.runtime.relay.notify()
 
-    runtime = service.runtime
-    group = runtime.group("rating-commands")
-    return EventConsumer(
-        topic=Topic.RATINGS_COMMANDS,
-        group=group,
-        # Every version still on the topic is accepted.
-        handlers={
-            UpdateRatingRequested: on_update_rating_requested,
-            UpdateRatingRequestedV2: on_update_rating_requested,
-        },
-        dead_letters=runtime.dead_letters(group),
-        retry=runtime.retry_policy,
-        topics=runtime.topics,
-    )
+    # Every version still on the topic is accepted.
+    handlers: dict[type[Event], EventHandler] = {
+        UpdateRatingRequested: on_update_rating_requested,
+        UpdateRatingRequestedV2: on_update_rating_requested,
+    }
+    return service.runtime.consumer(Topic.RATINGS_COMMANDS, "rating-commands", handlers)
