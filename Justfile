@@ -103,3 +103,28 @@ schemas:
 [group('schemas')]
 schemas-check:
     chorus-schemas check
+
+# Build every image with podman from a local Debian base (services, and stand-ins for Kafka, MongoDB, Redis).
+[group('deploy')]
+images *what:
+    deploy/podman/images.sh {{what}}
+
+# The test suite with its parts in containers: testcontainers on podman's socket, locally built images.
+[group('deploy')]
+test-containers *args:
+    deploy/podman/test-containers.sh {{args}}
+
+# The whole stack in containers (podman-compose), the end-to-end journey and the forums drain test against it.
+[group('deploy')]
+compose-e2e: images
+    deploy/podman/compose-e2e.sh
+
+# Render a Kubernetes overlay (local or production) with kustomize, built from the Go module proxy on first use.
+[group('deploy')]
+k8s-render overlay="production":
+    python -c 'import sys; from pathlib import Path; from chorus_devinfra.kustomize import build; sys.stdout.write(build(Path("deploy/k8s/overlays/{{overlay}}")))'
+
+# Rewrite deploy/k8s/base/*/settings.env from the services' settings classes.
+[group('deploy')]
+k8s-settings:
+    python deploy/k8s/settings.py

@@ -1,11 +1,19 @@
-"""The whole system in one test process: the gateway, users, reviews and two forums replicas."""
+"""The whole system in one test process: the gateway, users, reviews and two forums replicas.
+
+Tests written against ``edge`` (the gateway only) also run against a deployed Chorus:
+with CHORUS_E2E_GATEWAY_URL set they talk to that gateway instead (``just compose-e2e``
+runs them against the containers).
+"""
 
 import contextlib
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from uuid import uuid4
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from chorus_devinfra.process import free_port
 from chorus_devinfra.pytest_plugin import Namespace
@@ -27,6 +35,12 @@ class System:
     registry_target: str
     namespace: Namespace
     stack: contextlib.AsyncExitStack
+    gateway_app: FastAPI | None = None
+
+    async def instances(self, service: str) -> list[str]:
+        """The instances of ``service`` the gateway routes to now."""
+        assert self.gateway_app is not None
+        return list(await self.gateway_app.state.pool.instances(service))
 
     def gateway_settings(self, **overrides: object) -> GatewaySettings:
         values: dict[str, object] = {
@@ -42,37 +56,81 @@ class System:
         return GatewaySettings(**{**values, **overrides})  # type: ignore[arg-type]
 
     def service_settings(self, settings_class: type, **overrides: object):  # type: ignore[no-untyped-def]
-        port = free_port()
-        return self.namespace.settings(
-            settings_class,
-            port=port,
-            advertised_url=f"http://127.0.0.1:{port}",
-            registry_target=self.registry_target,
-            lag_interval_seconds=1.0,
-            **overrides,
-        )
+        port = overrides.pop("port", None) or free_port()
+        values = {
+            "port": port,
+            "advertised_url": f"http://127.0.0.1:{port}",
+            "registry_target": self.registry_target,
+            "lag_interval_seconds": 1.0,
+        }
+        return self.namespace.settings(settings_class, **{**values, **overrides})
 
     async def start(self, app_factory, settings) -> str:  # type: ignore[no-untyped-def]
         return await self.stack.enter_async_context(serving(app_factory(settings), port=settings.port))
 
 
 @pytest.fixture
-async def system(namespace: Namespace) -> AsyncIterator[System]:
+async def system_without_forums(namespace: Namespace) -> AsyncIterator[System]:
+    """The gateway, users and reviews; a test adds forums replicas its own way."""
     async with contextlib.AsyncExitStack() as stack:
         probe = System("", httpx.AsyncClient(), "", namespace, stack)
         gateway_settings = probe.gateway_settings()
-        gateway_url = await stack.enter_async_context(serving(create_gateway(gateway_settings)))
+        gateway_app = create_gateway(gateway_settings)
+        gateway_url = await stack.enter_async_context(serving(gateway_app))
         client = await stack.enter_async_context(httpx.AsyncClient(base_url=gateway_url, timeout=30))
-        system = System(gateway_url, client, f"127.0.0.1:{gateway_settings.grpc_port}", namespace, stack)
+        system = System(
+            gateway_url, client, f"127.0.0.1:{gateway_settings.grpc_port}", namespace, stack, gateway_app
+        )
         await system.start(create_users, system.service_settings(UsersSettings, grpc_port=free_port()))
         await system.start(
             create_reviews, system.service_settings(ReviewsSettings, load_starter_catalog=False)
         )
-        for _ in range(2):
-            await system.start(
-                create_forums,
-                system.service_settings(
-                    ForumsSettings, presence_heartbeat_seconds=0.5, presence_ttl_seconds=3
-                ),
-            )
         yield system
+
+
+@pytest.fixture
+async def system(system_without_forums: System) -> System:
+    for _ in range(2):
+        await system_without_forums.start(create_forums, forums_settings(system_without_forums))
+    return system_without_forums
+
+
+def forums_settings(system: System, **overrides: object) -> ForumsSettings:
+    settings: ForumsSettings = system.service_settings(
+        ForumsSettings, presence_heartbeat_seconds=0.5, presence_ttl_seconds=3, **overrides
+    )
+    return settings
+
+
+EXTERNAL_GATEWAY = "CHORUS_E2E_GATEWAY_URL"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """The gateway under test; ``unique`` keeps names apart on a system that outlives a test."""
+
+    url: str
+    unique: str
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.url, timeout=30)
+
+    def name(self, base: str) -> str:
+        return f"{base}{self.unique}"
+
+    @property
+    def websocket_url(self) -> str:
+        return self.url.replace("http", "ws", 1)
+
+
+def external_gateway() -> str | None:
+    return os.environ.get(EXTERNAL_GATEWAY) or None
+
+
+@pytest.fixture
+def edge(request: pytest.FixtureRequest) -> Iterator[Edge]:
+    if (url := external_gateway()) is not None:
+        yield Edge(url.rstrip("/"), uuid4().hex[:6])
+    else:
+        system: System = request.getfixturevalue("system")
+        yield Edge(system.gateway_url, "")

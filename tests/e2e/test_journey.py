@@ -1,32 +1,33 @@
-"""The whole journey, through the gateway only, as a client would walk it."""
+"""The whole journey, through the gateway only, as a client would walk it (in-process, or
+against a deployed gateway: see ``edge`` in conftest.py)."""
 
 import asyncio
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from chorus_devinfra.probes import eventually
 from chorus_schemas import asyncapi
-from tests.e2e.conftest import System
+from tests.e2e.conftest import Edge
 
 pytestmark = pytest.mark.integration
 
 PASSWORD = "a-long-and-decent-passphrase"
 
 
-async def _account(system: System, username: str) -> tuple[int, dict[str, str]]:
-    gateway = system.gateway
+async def _account(gateway: httpx.AsyncClient, username: str) -> tuple[int, dict[str, str]]:
     created = await gateway.post("/api/users/auth/signup", json={"username": username, "password": PASSWORD})
     assert created.status_code == 201, created.text
     signed = await gateway.post("/api/users/auth/signin", json={"username": username, "password": PASSWORD})
     return created.json()["id"], {"auth_token": signed.json()["auth_token"]}
 
 
-async def _join(system: System, room_id: int, auth: dict[str, str]) -> ClientConnection:
-    base = system.gateway_url.replace("http", "ws", 1)
-    return await connect(f"{base}/api/games/wss/lobby/{room_id}?token={auth['auth_token']}", open_timeout=10)
+async def _join(edge: Edge, room_id: int, auth: dict[str, str]) -> ClientConnection:
+    url = f"{edge.websocket_url}/api/games/wss/lobby/{room_id}?token={auth['auth_token']}"
+    return await connect(url, open_timeout=10)
 
 
 async def _next(connection: ClientConnection, kind: str, timeout: float = 20) -> dict[str, Any]:
@@ -38,16 +39,22 @@ async def _next(connection: ClientConnection, kind: str, timeout: float = 20) ->
             return frame
 
 
-async def test_two_friends_rate_an_album_and_talk_about_it_in_a_live_room(system: System) -> None:
-    gateway = system.gateway
-    ada, ada_auth = await _account(system, "ada")
-    bob, bob_auth = await _account(system, "bob")
+async def test_two_friends_rate_an_album_and_talk_about_it_in_a_live_room(edge: Edge) -> None:
+    async with edge.client() as gateway:
+        await _journey(edge, gateway)
 
-    found = await gateway.get("/api/users/friends/search", params={"uname": "BO"}, headers=ada_auth)
-    assert found.json() == [{"id": bob, "username": "bob"}]
+
+async def _journey(edge: Edge, gateway: httpx.AsyncClient) -> None:
+    ada_name, bob_name = edge.name("ada"), edge.name("bob")
+    ada, ada_auth = await _account(gateway, ada_name)
+    bob, bob_auth = await _account(gateway, bob_name)
+
+    search = {"uname": bob_name.upper()}
+    found = await gateway.get("/api/users/friends/search", params=search, headers=ada_auth)
+    assert found.json() == [{"id": bob, "username": bob_name}]
     assert (await gateway.post(f"/api/users/friends/req/{bob}", headers=ada_auth)).status_code == 200
     assert (await gateway.get("/api/users/friends/get", headers=bob_auth)).json() == [
-        {"id": ada, "username": "ada"}
+        {"id": ada, "username": ada_name}
     ]
     accepted = await gateway.post(
         "/api/users/friends/add", params={"id": ada, "accepted": "true"}, headers=bob_auth
@@ -72,8 +79,8 @@ async def test_two_friends_rate_an_album_and_talk_about_it_in_a_live_room(system
         lambda response: response.status_code == 200,
     )
     room_id = created.json()["lobby_id"]
-    ada_socket = await _join(system, room_id, ada_auth)
-    bob_socket = await _join(system, room_id, bob_auth)  # round robin: the other replica
+    ada_socket = await _join(edge, room_id, ada_auth)
+    bob_socket = await _join(edge, room_id, bob_auth)  # round robin: the other replica
     await _next(ada_socket, "welcome")
     await _next(bob_socket, "welcome")
 
@@ -88,7 +95,7 @@ async def test_two_friends_rate_an_album_and_talk_about_it_in_a_live_room(system
         lambda frame: frame["name"] == "rating.changed" and frame["data"]["user_id"] == bob,
     )
 
-    assert {m["username"] for m in presence["members"]} == {"ada", "bob"}
+    assert {m["username"] for m in presence["members"]} == {ada_name, bob_name}
     assert (heard["text"], heard["user"]["id"]) == ("hello bob", ada)
     assert (event["data"]["avg_rating"], event["data"]["ratings_count"]) == (4.0, 2)
 
@@ -108,25 +115,27 @@ async def test_two_friends_rate_an_album_and_talk_about_it_in_a_live_room(system
     await bob_socket.close()
 
 
-async def test_a_forged_identity_header_is_ignored_and_tokens_are_checked_at_the_edge(system: System) -> None:
-    ada, ada_auth = await _account(system, "ada")
-    bob, _ = await _account(system, "bob")
+async def test_a_forged_identity_header_is_ignored_and_tokens_are_checked_at_the_edge(edge: Edge) -> None:
+    async with edge.client() as gateway:
+        ada, ada_auth = await _account(gateway, edge.name("eve"))
+        bob, _ = await _account(gateway, edge.name("mallory"))
 
-    forged = await system.gateway.get(
-        "/api/users/me", headers={**ada_auth, "X-Chorus-User-Id": str(bob), "X-Chorus-Username": "bob"}
-    )
-    no_token = await system.gateway.get("/api/users/me")
-    bad_token = await system.gateway.get("/api/records/get-all", headers={"Authorization": "Bearer nope"})
-    unknown = await system.gateway.get("/api/nothing/here")
+        forged = await gateway.get(
+            "/api/users/me", headers={**ada_auth, "X-Chorus-User-Id": str(bob), "X-Chorus-Username": "bob"}
+        )
+        no_token = await gateway.get("/api/users/me")
+        bad_token = await gateway.get("/api/records/get-all", headers={"Authorization": "Bearer nope"})
+        unknown = await gateway.get("/api/nothing/here")
 
     assert forged.json()["id"] == ada
     assert (no_token.status_code, bad_token.status_code, unknown.status_code) == (401, 401, 404)
     assert no_token.json()["error"]["request_id"] == no_token.headers["x-request-id"]
 
 
-async def test_the_whole_api_is_one_openapi_document(system: System) -> None:
-    document = (await system.gateway.get("/openapi.json")).json()
-    docs = await system.gateway.get("/docs")
+async def test_the_whole_api_is_one_openapi_document(edge: Edge) -> None:
+    async with edge.client() as gateway:
+        document = (await gateway.get("/openapi.json")).json()
+        docs = await gateway.get("/docs")
 
     for path in (
         "/api/users/auth/signup",
@@ -143,10 +152,11 @@ async def test_the_whole_api_is_one_openapi_document(system: System) -> None:
 
 
 async def test_the_gateway_serves_the_event_bus_asyncapi_document_and_its_readable_page(
-    system: System,
+    edge: Edge,
 ) -> None:
-    document = await system.gateway.get("/asyncapi.json")
-    page = await system.gateway.get("/docs/events")
+    async with edge.client() as gateway:
+        document = await gateway.get("/asyncapi.json")
+        page = await gateway.get("/docs/events")
 
     assert document.status_code == 200
     assert document.headers["content-type"] == "application/json"

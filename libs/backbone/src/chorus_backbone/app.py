@@ -26,9 +26,12 @@ def create_service_app(
     on_start: Hook | None = None,
     on_stop: Hook | None = None,
     on_prepare: Hook | None = None,
+    on_drain: Hook | None = None,
 ) -> FastAPI:
     """``on_prepare`` runs before any consumer starts (indexes: building one under a running
-    transaction can stall the MongoDB-wire server); ``on_start`` once everything runs."""
+    transaction can stall the MongoDB-wire server); ``on_start`` once everything runs;
+    ``on_drain`` when the server is told to stop, after it leaves the gateway's registry
+    and before open connections are cut (see ``chorus_backbone.serve``)."""
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
@@ -60,8 +63,15 @@ def create_service_app(
                 await on_stop(runtime)
             await runtime.stop()
 
+    async def drain() -> None:
+        if registration is not None:
+            await registration.stop()  # the gateway sends no new joins here
+        if on_drain is not None:
+            await on_drain(runtime)
+
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.drain = drain
     app.state.tokens = TokenCodec(settings.token_keys())
     instrument(
         app,

@@ -28,6 +28,7 @@ class RegistryClient:
         )
         self._channel: grpc.aio.Channel | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopped = False
 
     @property
     def _stub(self) -> discovery_pb2_grpc.RegistryStub:
@@ -65,6 +66,10 @@ class RegistryClient:
         self._task = asyncio.create_task(self._keep_alive(), name="registry-heartbeat")
 
     async def stop(self) -> None:
+        """Deregister; a second call (drain, then the lifespan's end) does nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -2,10 +2,13 @@
 
 from datetime import timedelta
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chorus_backbone.auth import TokenKeys
+
+
+MIN_SECRET_CHARS = 32
 
 
 class TokenSettings(BaseSettings):
@@ -19,6 +22,14 @@ class TokenSettings(BaseSettings):
     jwt_secret: SecretStr = SecretStr("chorus-local-user-token-key-change-me")
     service_token_secret: SecretStr = SecretStr("chorus-local-service-token-key-change-me")
     user_token_ttl_seconds: int = Field(default=12 * 3600, ge=60)
+
+    @field_validator("jwt_secret", "service_token_secret")
+    @classmethod
+    def _long_enough(cls, secret: SecretStr) -> SecretStr:
+        # An empty or short key (an unset variable in a deployment) must stop the start, not sign.
+        if len(secret.get_secret_value()) < MIN_SECRET_CHARS:
+            raise ValueError(f"a signing key needs at least {MIN_SECRET_CHARS} characters")
+        return secret
 
     def token_keys(self) -> TokenKeys:
         return TokenKeys(

@@ -2,6 +2,8 @@
 
 Chosen with CHORUS_TEST_PARTS=containers (native processes are the default). On a
 machine without a Docker-compatible engine this path is skipped, never imitated.
+CHORUS_KAFKA_IMAGE, CHORUS_MONGO_IMAGE and CHORUS_REDIS_IMAGE pick other images of the
+same servers (deploy/podman/test-containers.sh uses the locally built stand-ins).
 """
 
 import os
@@ -14,9 +16,9 @@ from pymongo.errors import PyMongoError
 
 from chorus_devinfra.process import free_port
 
-KAFKA_IMAGE = "apache/kafka:4.1.1"
-MONGO_IMAGE = "mongo:7.0"
-REDIS_IMAGE = "redis:7.2"
+KAFKA_IMAGE = os.environ.get("CHORUS_KAFKA_IMAGE", "apache/kafka:4.1.1")
+MONGO_IMAGE = os.environ.get("CHORUS_MONGO_IMAGE", "mongo:7.0")
+REDIS_IMAGE = os.environ.get("CHORUS_REDIS_IMAGE", "redis:7.2")
 
 
 def engine_unavailable_reason() -> str | None:
@@ -80,6 +82,8 @@ class ContainerStack:
         try:
             while True:
                 try:
+                    if client.admin.command("hello").get("setName"):
+                        return  # a server that already is a replica set (the MongoDB-wire stand-in)
                     client.admin.command(
                         "replSetInitiate",
                         {"_id": "rs0", "members": [{"_id": 0, "host": "127.0.0.1:27017"}]},

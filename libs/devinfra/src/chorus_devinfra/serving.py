@@ -5,7 +5,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-import uvicorn
 from starlette.types import ASGIApp
 
 from chorus_devinfra.process import free_port
@@ -16,13 +15,11 @@ SHUTDOWN_SECONDS = 30.0
 
 @contextlib.asynccontextmanager
 async def serving(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
-    """Run ``app`` with uvicorn (lifespan included) and yield its base URL."""
+    """Run ``app`` as a service runs (lifespan and drain included) and yield its base URL."""
+    from chorus_backbone.serve import draining_server  # noqa: PLC0415 (the parts' CLI needs no services)
+
     port = port or free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_config=None, lifespan="on", timeout_graceful_shutdown=5
-        )
-    )
+    server = draining_server(app, host="127.0.0.1", port=port, graceful_seconds=5)
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:

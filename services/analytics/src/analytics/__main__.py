@@ -7,7 +7,6 @@ from typing import Annotated
 
 import orjson
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 
@@ -15,6 +14,7 @@ from analytics.report import Report, build_report, draw_chart
 from analytics.settings import AnalyticsSettings
 from analytics.store import AnalyticsStore
 from chorus_backbone import mongo
+from chorus_backbone.serve import run as serve
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
 
@@ -25,7 +25,7 @@ def run() -> None:
     from analytics.app import create_app  # noqa: PLC0415
 
     settings = AnalyticsSettings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    serve(create_app(settings), host=settings.host, port=settings.port)
 
 
 async def _report(hours: int, top: int) -> Report:

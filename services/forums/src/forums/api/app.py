@@ -41,6 +41,10 @@ def create_app(settings: ForumsSettings | None = None) -> FastAPI:
         service.bus.start(service.hub.deliver)
         tasks.append(asyncio.create_task(_keep_presence(service), name="presence"))
 
+    async def on_drain(_: Runtime) -> None:
+        sent_away = await service.hub.send_everyone_away()
+        logger.info("stopping: %d members told to resume elsewhere", sent_away)
+
     async def on_stop(_: Runtime) -> None:
         for task in tasks:
             task.cancel()
@@ -55,6 +59,7 @@ def create_app(settings: ForumsSettings | None = None) -> FastAPI:
         routers=[records.router, games.router, lobby.router],
         on_start=on_start,
         on_prepare=on_prepare,
+        on_drain=on_drain,
         on_stop=on_stop,
     )
     app.state.forums = service

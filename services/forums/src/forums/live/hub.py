@@ -1,10 +1,11 @@
 """The members connected to this replica, by room; frames from the bus go to them."""
 
+import asyncio
 from collections import defaultdict
 from typing import Any
 
 from forums.live import metrics
-from forums.live.member import INTERNAL_KEYS, MemberConnection, Outgoing
+from forums.live.member import CLOSE_GOING_AWAY, INTERNAL_KEYS, MemberConnection, Outgoing
 
 
 class LocalHub:
@@ -39,3 +40,11 @@ class LocalHub:
 
     def count(self) -> int:
         return sum(len(members) for members in self.rooms.values())
+
+    async def send_everyone_away(self) -> int:
+        """Close every member's socket with 1001: this replica is stopping, and a client that
+        reconnects with ``since`` (to another replica) gets every message it has not seen."""
+        members = [member for members in self.rooms.values() for member in members]
+        reason = "going away: reconnect with since to resume"
+        await asyncio.gather(*(member.close(CLOSE_GOING_AWAY, reason) for member in members))
+        return len(members)

@@ -23,6 +23,7 @@ _tracer = trace.get_tracer("chorus.forums.live")
 FetchAfter = Callable[[int, int, int], Awaitable[list[Message]]]
 
 CLOSE_TOO_SLOW = 4408
+CLOSE_GOING_AWAY = 1001
 INTERNAL_KEYS = frozenset({"origin", "trace"})
 
 
@@ -82,8 +83,11 @@ class MemberConnection:
                 asyncio.get_running_loop().create_task(self._close_slow())
 
     async def _close_slow(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.websocket.close(CLOSE_TOO_SLOW, "too slow: reconnect with since to resume")
+        await self.close(CLOSE_TOO_SLOW, "too slow: reconnect with since to resume")
+
+    async def close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):  # the socket may be gone already: nothing to tell
+            await self.websocket.close(code, reason)
 
     def start(self, last_id: int) -> None:
         self.last_id = last_id

@@ -26,6 +26,7 @@ from gateway.registry import RegistryStore, registry_server
 from gateway.routing import is_public, owner_of, takes_service_credentials
 from gateway.settings import GatewaySettings
 from gateway.upstreams import UpstreamPool
+from gateway.web import install_web_client
 from gateway.websockets_proxy import proxy_lobby
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
@@ -114,6 +115,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         return JSONResponse(await openapi.document())
 
     app.include_router(event_docs_router())
+    install_web_client(app)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

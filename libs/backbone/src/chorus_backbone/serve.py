@@ -1,0 +1,61 @@
+"""Run a service under uvicorn; on SIGTERM it drains its long-lived connections first.
+
+uvicorn's own shutdown ends every WebSocket with 1012 and only then runs the
+lifespan's end. A service that registered a drain (``app.state.drain``) gets to
+run it after the listening sockets close and before that happens: it leaves the
+gateway's registry and closes its sockets with a code that tells clients where
+they stand.
+"""
+
+import asyncio
+import logging
+import socket
+from collections.abc import Awaitable, Callable
+
+import uvicorn
+from starlette.types import ASGIApp
+
+logger = logging.getLogger(__name__)
+
+Drain = Callable[[], Awaitable[None]]
+DRAIN_SECONDS = 10.0
+
+
+class DrainingServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, *, drain: Drain | None, drain_seconds: float = DRAIN_SECONDS):
+        super().__init__(config)
+        self._drain = drain
+        self._drain_seconds = drain_seconds
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()  # no new connections while the old ones drain
+        if self._drain is not None and not self.force_exit:
+            drain = asyncio.ensure_future(self._drain())
+            # asyncio.wait, not wait_for: a drain stuck on a dead peer is abandoned, not awaited.
+            done, _ = await asyncio.wait({drain}, timeout=self._drain_seconds)
+            if not done:
+                logger.warning("drain did not finish within %ss; shutting down anyway", self._drain_seconds)
+                drain.cancel()
+            elif (error := drain.exception()) is not None:
+                logger.error("drain failed; shutting down anyway", exc_info=error)
+        await super().shutdown(sockets)
+
+
+def draining_server(
+    app: ASGIApp, *, host: str, port: int, graceful_seconds: float | None = None
+) -> DrainingServer:
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        lifespan="on",
+        timeout_graceful_shutdown=graceful_seconds,
+    )
+    return DrainingServer(config, drain=getattr(getattr(app, "state", None), "drain", None))
+
+
+def run(app: ASGIApp, *, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT (what every service's ``python -m`` entry point runs)."""
+    draining_server(app, host=host, port=port, graceful_seconds=20.0).run()

@@ -1,0 +1,282 @@
+"""A forums replica told to stop (SIGTERM, as Kubernetes and `docker stop` do) sends its
+members away with 1001 "going away"; they reconnect through the gateway with ``since``,
+land on the other replica and miss nothing, see nothing twice.
+
+In the test suite the replicas are two ``python -m forums`` processes; with
+CHORUS_E2E_GATEWAY_URL set (``just compose-e2e``) they are the two forums containers,
+stopped with the container engine.
+"""
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from uuid import uuid4
+
+import httpx
+import orjson
+import pytest
+from pydantic import SecretStr
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from chorus_devinfra.probes import eventually
+from chorus_devinfra.process import free_port
+from forums.settings import ForumsSettings
+from tests.e2e.conftest import Edge, System, external_gateway, forums_settings
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "a-long-and-decent-passphrase"
+START_SECONDS = 90.0
+STOP_SECONDS = 40
+LISTENERS = 4
+MESSAGES = 30
+GOING_AWAY = 1001
+
+
+@dataclass(frozen=True)
+class Stopped:
+    exit_code: int | None
+    log: str
+
+
+class ForumsReplicas(Protocol):
+    async def stop_one(self) -> Stopped:
+        """SIGTERM one replica and wait for it to exit."""
+        ...
+
+
+# --- two replicas as processes ----------------------------------------------------------------
+
+
+def _environment(settings: ForumsSettings) -> dict[str, str]:
+    """The settings as the environment a deployed replica reads them from."""
+    environment: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        plain = value.get_secret_value() if isinstance(value, SecretStr) else value
+        text = orjson.dumps(plain).decode() if isinstance(plain, list | dict) else str(plain)
+        environment[f"CHORUS_FORUMS_{name.upper()}"] = text
+    return environment
+
+
+@dataclass
+class Replica:
+    url: str
+    process: asyncio.subprocess.Process
+    log: Path
+
+
+@dataclass
+class ProcessReplicas:
+    system: System
+    tmp_path: Path
+    running: list[Replica] = field(default_factory=list)
+
+    async def start(self) -> Replica:
+        port = free_port()
+        settings = forums_settings(self.system, port=port)
+        log = self.tmp_path / f"forums-{port}.log"
+        with log.open("wb") as output:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "forums",
+                env={**os.environ, **_environment(settings)},
+                stdout=output,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        replica = Replica(f"http://127.0.0.1:{port}", process, log)
+        self.running.append(replica)
+        async with httpx.AsyncClient() as client:
+            await eventually(lambda: _ready(client, replica), lambda ready: ready, timeout=START_SECONDS)
+        return replica
+
+    async def stop_one(self) -> Stopped:
+        first = self.running[0]
+        first.process.send_signal(signal.SIGTERM)
+        exit_code = None
+        with contextlib.suppress(TimeoutError):
+            exit_code = await asyncio.wait_for(first.process.wait(), STOP_SECONDS)
+        return Stopped(exit_code, first.log.read_text())
+
+    async def stop_all(self) -> None:
+        for replica in self.running:
+            if replica.process.returncode is None:
+                replica.process.kill()
+                await replica.process.wait()
+
+
+async def _ready(client: httpx.AsyncClient, replica: Replica) -> bool:
+    if replica.process.returncode is not None:
+        raise AssertionError(f"forums replica exited early:\n{replica.log.read_text()[-3000:]}")
+    with contextlib.suppress(httpx.HTTPError):
+        return (await client.get(f"{replica.url}/readyz", timeout=2)).status_code == 200
+    return False
+
+
+@pytest.fixture
+async def process_replicas(system_without_forums: System, tmp_path: Path) -> AsyncIterator[ProcessReplicas]:
+    replicas = ProcessReplicas(system_without_forums, tmp_path)
+    try:
+        await replicas.start()
+        await replicas.start()
+        await eventually(
+            lambda: system_without_forums.instances("forums"), lambda known: len(known) == 2, timeout=30
+        )
+        yield replicas
+    finally:
+        await replicas.stop_all()
+
+
+# --- two replicas as containers ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContainerReplicas:
+    engine: str
+    names: list[str]
+
+    async def _run(self, *arguments: str) -> str:
+        process = await asyncio.create_subprocess_exec(
+            self.engine, *arguments, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        )
+        output, _ = await process.communicate()
+        return output.decode(errors="replace")
+
+    async def stop_one(self) -> Stopped:
+        name = self.names[0]
+        await self._run("stop", "--time", str(STOP_SECONDS), name)  # SIGTERM, then SIGKILL after the time
+        exit_code = (await self._run("inspect", "--format", "{{.State.ExitCode}}", name)).strip()
+        return Stopped(int(exit_code) if exit_code.isdigit() else None, await self._run("logs", name))
+
+
+@pytest.fixture
+def deployment(request: pytest.FixtureRequest) -> Iterator[tuple[Edge, ForumsReplicas]]:
+    if (url := external_gateway()) is not None:
+        names = os.environ.get("CHORUS_E2E_FORUMS_CONTAINERS", "").split(",")
+        engine = os.environ.get("CHORUS_E2E_CONTAINER_ENGINE", "podman")
+        assert len(names) == 2, "CHORUS_E2E_FORUMS_CONTAINERS names the two forums containers"
+        yield Edge(url.rstrip("/"), uuid4().hex[:6]), ContainerReplicas(engine, names)
+    else:
+        replicas: ProcessReplicas = request.getfixturevalue("process_replicas")
+        yield Edge(replicas.system.gateway_url, ""), replicas
+
+
+# --- the members --------------------------------------------------------------------------------
+
+
+@dataclass
+class Member:
+    """One member's view of the room; after a close it resumes with ``since`` as a client does."""
+
+    url: str
+    socket: ClientConnection
+    seen: list[int] = field(default_factory=list)
+    texts: dict[int, str] = field(default_factory=dict)
+    closes: list[int] = field(default_factory=list)
+
+    async def next_message(self) -> tuple[int, str]:
+        while True:
+            try:
+                frame: dict[str, Any] = orjson.loads(await self.socket.recv())
+            except ConnectionClosed:
+                await self.resume()
+                continue
+            if frame["type"] == "message":
+                self.seen.append(int(frame["id"]))
+                self.texts[int(frame["id"])] = str(frame["text"])
+                return int(frame["id"]), str(frame["text"])
+
+    async def resume(self) -> None:
+        self.closes.append(self.socket.close_code or 1006)
+        since = self.seen[-1] if self.seen else 0
+        self.socket = await connect(f"{self.url}&since={since}", open_timeout=10)
+
+    async def take(self, count: int, timeout: float = 60) -> None:
+        async with asyncio.timeout(timeout):
+            while len(set(self.seen)) < count:
+                await self.next_message()
+
+    async def say(self, text: str) -> None:
+        """Say ``text`` and wait to see it in the log; after a reconnect, only say it again
+        when the resumed log does not already hold it."""
+        while True:
+            with contextlib.suppress(ConnectionClosed):
+                await self.socket.send(orjson.dumps({"type": "say", "text": text}).decode())
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(5):
+                    while text not in self.texts.values():
+                        await self.next_message()
+                    return
+
+
+async def _token(gateway: httpx.AsyncClient, username: str) -> str:
+    await gateway.post("/api/users/auth/signup", json={"username": username, "password": PASSWORD})
+    signed = await gateway.post("/api/users/auth/signin", json={"username": username, "password": PASSWORD})
+    assert signed.status_code == 200, signed.text
+    return str(signed.json()["auth_token"])
+
+
+async def _room(gateway: httpx.AsyncClient, token: str) -> int:
+    auth = {"auth_token": token}
+    album = (
+        await gateway.post(
+            "/api/music/albums",
+            json={"title": "Mezzanine", "artist": "Massive Attack", "year": 1998},
+            headers=auth,
+        )
+    ).json()["id"]
+    await gateway.put(f"/api/reviews/albums/{album}", json={"score": 5}, headers=auth)
+    created = await eventually(  # forums learns of the album from ratings.events
+        lambda: gateway.post("/api/games/create", json={"album_id": album}, headers=auth),
+        lambda response: response.status_code == 200,
+        timeout=60,
+    )
+    return int(created.json()["lobby_id"])
+
+
+async def test_a_replica_stopped_with_sigterm_sends_members_away_and_they_resume_on_the_other(
+    deployment: tuple[Edge, ForumsReplicas],
+) -> None:
+    edge, replicas = deployment
+    async with edge.client() as gateway:
+        tokens = [await _token(gateway, edge.name(f"member{number}")) for number in range(LISTENERS + 1)]
+        room_id = await _room(gateway, tokens[0])
+    room = f"{edge.websocket_url}/api/games/wss/lobby/{room_id}"
+    members = []
+    for token in tokens:  # one after another: the gateway's round robin alternates replicas
+        url = f"{room}?token={token}"
+        members.append(Member(url, await connect(url, open_timeout=10)))
+    speaker, listeners = members[0], members[1:]
+
+    for number in range(10):
+        await speaker.say(f"line {number}")
+    await asyncio.gather(*(listener.take(10) for listener in listeners))
+
+    stopping = asyncio.create_task(replicas.stop_one())  # SIGTERM, mid-conversation
+    for number in range(10, MESSAGES):
+        await speaker.say(f"line {number}")
+        await asyncio.sleep(0.05)
+    stopped = await stopping
+    await asyncio.gather(*(listener.take(MESSAGES) for listener in listeners))
+
+    moved = [member for member in members if member.closes]
+    assert stopped.exit_code == 0, stopped.log[-3000:]
+    assert "members told to resume elsewhere" in stopped.log
+    assert moved, "no member was on the stopped replica"
+    assert all(member.closes == [GOING_AWAY] for member in moved)
+    expected = sorted(set(listeners[0].seen))
+    assert len(expected) == MESSAGES
+    for listener in listeners:
+        assert listener.seen == expected  # in order, nothing missing, nothing twice
+    assert [listeners[0].texts[i] for i in expected] == [f"line {n}" for n in range(MESSAGES)]
+    for member in members:
+        await member.socket.close()
