@@ -13,6 +13,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from fastapi import FastAPI
+from starlette.routing import Match
 
 from chorus_backbone.topics import load_topics
 from chorus_devinfra import kustomize
@@ -118,6 +119,12 @@ def _app(service: str) -> FastAPI:
     return app
 
 
+def _serves(app: FastAPI, path: str) -> bool:
+    scope = {"type": "http", "path": path, "method": "GET", "root_path": "", "headers": []}
+    scope["query_string"] = b""
+    return any(route.matches(scope)[0] == Match.FULL for route in app.router.routes)
+
+
 def _environment(deployment: Document, documents: list[Document]) -> set[str]:
     """Every variable the container gets: its env and the ConfigMaps it takes whole."""
     [container] = deployment["spec"]["template"]["spec"]["containers"]
@@ -150,13 +157,15 @@ async def test_each_service_has_a_deployment_a_service_real_probes_and_every_set
         if field.get_default(call_default_factory=True) is None
     }
     environment = _environment(deployment, documents)
-    routes = {getattr(route, "path", "") for route in _app(service).routes}
+    app = _app(service)
     config = _one(documents, "ConfigMap", container["envFrom"][0]["configMapRef"]["name"])["data"]
 
     assert selected, f"no Service selects {service}"
     assert all(port["targetPort"] in ports for s in selected for port in s["spec"]["ports"])
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"]["path"] in routes & HEALTH_ENDPOINTS, probe
+        path = container[probe]["httpGet"]["path"]
+        assert path in HEALTH_ENDPOINTS, probe
+        assert _serves(app, path), f"{service} has no GET {path}"
         assert container[probe]["httpGet"]["port"] == "http"
     assert int(config[f"{prefix}PORT"]) == ports["http"]
     missing = {f"{prefix}{name.upper()}" for name in settings_class.model_fields} - environment - unset

@@ -229,9 +229,8 @@ async def test_an_expired_or_refused_token_sends_the_person_back_to_sign_in(
         "id": 1,
         "username": "maya",
     }
-    await page.goto("/#/feed")
     await page.evaluate("s => sessionStorage.setItem('chorus.session', s)", orjson.dumps(forged).decode())
-    await page.reload()
+    await page.goto("/?with-a-forged-token#/feed")  # a new page load, straight to the feed
     await expect(page.get_by_text("Your session has expired. Please sign in again.")).to_be_visible()
     await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from chorus_backbone.auth import TokenCodec
 from chorus_backbone.projection import LiveProjection
 from chorus_backbone.runtime import Runtime
+from forums.handlers.message_log import MessageLog
 from forums.live.announcer import PresenceAnnouncer
 from forums.live.bus import RoomBus
 from forums.live.hub import LocalHub
@@ -23,6 +24,7 @@ class ForumsService:
     settings: ForumsSettings
     runtime: Runtime
     rooms: MongoRoomRepository
+    message_log: MessageLog
     records: MongoRecordRepository
     projections: LiveProjection[MongoForumProjections]
     presence: Presence
@@ -43,10 +45,12 @@ def bootstrap(settings: ForumsSettings) -> ForumsService:
     prefix = f"{settings.redis_key_prefix}forums:"
     presence = Presence(runtime.redis, prefix=prefix, ttl_seconds=settings.presence_ttl_seconds)
     bus = RoomBus(runtime.redis, prefix=prefix)
+    rooms = MongoRoomRepository(database)
     return ForumsService(
         settings=settings,
         runtime=runtime,
-        rooms=MongoRoomRepository(database),
+        rooms=rooms,
+        message_log=MessageLog(runtime.mongo_client, rooms, runtime.outbox),
         records=MongoRecordRepository(database),
         projections=LiveProjection(runtime.mongo_client, database, FORUMS_PROJECTION),
         presence=presence,

@@ -3,10 +3,11 @@
 import asyncio
 
 import pytest
+from prometheus_client import REGISTRY
 
 from chorus_devinfra.serving import serving
 from forums.api.app import create_app
-from forums.testing import ForumsApi
+from forums.testing import ForumsApi, RoomClient
 
 pytestmark = pytest.mark.integration
 
@@ -137,3 +138,31 @@ async def test_typing_reaches_the_other_members_but_not_the_typist(forums_api: F
     assert "typing" not in [frame["type"] for frame in seen_by_ada]
     await ada.close()
     await bob.close()
+
+
+async def test_a_busy_room_commits_its_messages_together_each_once_in_one_order(
+    forums_api: ForumsApi,
+) -> None:
+    room_id = await forums_api.open_room(1)
+    members = [(await forums_api.join(room_id, user, replica=user % 2))[0] for user in range(1, 9)]
+    stored_before = _sample("chorus_forums_message_batch_size_sum")
+    transactions_before = _sample("chorus_forums_message_batch_size_count")
+
+    async def chatter(user: int, member: RoomClient) -> None:
+        for n in range(5):
+            await member.say(f"{user}-{n}")
+
+    await asyncio.gather(*(chatter(user, member) for user, member in enumerate(members)))
+    seen = [await member.messages(40) for member in members]
+
+    assert _sample("chorus_forums_message_batch_size_sum") - stored_before == 40
+    assert _sample("chorus_forums_message_batch_size_count") - transactions_before < 40  # batches formed
+    assert [m["id"] for m in seen[0]] == list(range(1, 41))
+    assert all(view == seen[0] for view in seen)
+    assert sorted(m["text"] for m in seen[0]) == sorted(f"{u}-{n}" for u in range(8) for n in range(5))
+    for member in members:
+        await member.close()
+
+
+def _sample(name: str) -> float:
+    return REGISTRY.get_sample_value(name) or 0.0

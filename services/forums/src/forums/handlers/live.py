@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from chorus_backbone import mongo
 from chorus_backbone.errors import ChorusError
-from chorus_schemas.events.forums import MemberJoined, MemberLeft, MessagePosted
+from chorus_schemas.events.forums import MemberJoined, MemberLeft
 from chorus_schemas.events.ratings import UpdateRatingRequestedV2
 from forums.bootstrap import ForumsService
 from forums.domain.frames import (
@@ -27,7 +27,7 @@ from forums.domain.limits import StrikeCounter, TokenBucket
 from forums.handlers.rooms import close_room
 from forums.live import metrics
 from forums.live.member import MemberConnection
-from forums.store.rooms import Room
+from forums.store.rooms import NewMessage, Room
 
 logger = logging.getLogger(__name__)
 
@@ -162,18 +162,7 @@ class RoomSession:
         if await service.presence.muted(room.id, member.user_id):
             raise FrameRefusedError("muted", "the room's creator has muted you for now")
 
-        async def post(session: mongo.Session) -> Any:
-            message = await service.rooms.append(
-                room.id, member.user_id, member.username, text, session=session
-            )
-            if message is not None:
-                await service.runtime.outbox.add(
-                    MessagePosted(room_id=room.id, message_id=message.id, user_id=member.user_id, text=text),
-                    session=session,
-                )
-            return message
-
-        message = await mongo.in_transaction(service.runtime.mongo_client, post)
+        message = await service.message_log.append(room.id, NewMessage(member.user_id, member.username, text))
         if message is None:
             raise FrameRefusedError("room_closed", "this room has closed")
         service.runtime.relay.notify()

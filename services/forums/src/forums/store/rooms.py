@@ -1,5 +1,6 @@
 """Rooms and their message logs in MongoDB; message ids count up per room."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,13 @@ class Room:
     album_id: int | None
     created_at: datetime
     closed: bool
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    user_id: int
+    username: str | None
+    text: str
 
 
 @dataclass(frozen=True)
@@ -108,31 +116,43 @@ class MongoRoomRepository:
         return result.modified_count == 1
 
     async def append(
-        self, room_id: int, user_id: int, username: str | None, text: str, *, session: Session
-    ) -> Message | None:
-        """Add a message at the end of an open room's log; None when the room is closed."""
+        self, room_id: int, entries: Sequence[NewMessage], *, session: Session
+    ) -> list[Message] | None:
+        """Add messages at the end of an open room's log, in order; None when the room is closed.
+
+        One counter update for the whole batch: the room's document is the one every
+        message of the room writes, so fewer, larger writes conflict less."""
         room = await self.rooms.find_one_and_update(
             {"_id": room_id, "closed": False},
-            {"$inc": {"last_seq": 1}},
+            {"$inc": {"last_seq": len(entries)}},
             return_document=ReturnDocument.AFTER,
             session=session,
         )
         if room is None:
             return None
-        message = Message(room_id, room["last_seq"], user_id, username, text, datetime.now(UTC), False)
-        await self.messages.insert_one(
-            {
-                "_id": f"{room_id}:{message.id}",
-                "room_id": room_id,
-                "seq": message.id,
-                "user_id": user_id,
-                "username": username,
-                "text": text,
-                "at": message.at,
-            },
+        first = room["last_seq"] - len(entries) + 1
+        now = datetime.now(UTC)
+        messages = [
+            Message(room_id, first + offset, entry.user_id, entry.username, entry.text, now, False)
+            for offset, entry in enumerate(entries)
+        ]
+        await self.messages.insert_many(
+            [
+                {
+                    "_id": f"{room_id}:{message.id}",
+                    "room_id": room_id,
+                    "seq": message.id,
+                    "user_id": message.user_id,
+                    "username": message.username,
+                    "text": message.text,
+                    "at": message.at,
+                }
+                for message in messages
+            ],
+            ordered=True,
             session=session,
         )
-        return message
+        return messages
 
     async def after(self, room_id: int, after_id: int, *, limit: int) -> list[Message]:
         """Messages after ``after_id``, oldest first (deleted ones included, to keep the count)."""

@@ -3,6 +3,7 @@
 import { session, signOut } from "./session.js";
 
 const TIMEOUT_MS = 15000;
+export const SESSION_EXPIRED = "Your session has expired. Please sign in again.";
 
 export class ApiError extends Error {
   constructor(status, code, message, retryAfter = null) {
@@ -69,7 +70,9 @@ export async function api(method, path, { body, query, auth = true } = {}) {
   if (!response.ok) {
     const retryAfter = response.headers.get("Retry-After");
     if (response.status === 401 && current) {
+      // The token ran out or was refused: the same plain word, wherever it shows.
       signOut("expired");
+      throw new ApiError(401, "session_expired", SESSION_EXPIRED);
     }
     throw new ApiError(response.status, data?.error?.code || "error", explain(response.status, data, retryAfter), retryAfter);
   }

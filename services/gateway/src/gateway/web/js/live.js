@@ -49,11 +49,11 @@ export class RoomConnection {
       if (frame.type === "welcome") {
         const resumed = this.lastId !== null;
         this.attempt = 0;
+        this.handlers.onFrame(frame); // the room and its members first, then its history
         for (const message of frame.history || []) this.deliver(message);
         if (this.lastId === null) this.lastId = 0;
         this.handlers.onState("live", { resumed });
-      }
-      if (frame.type === "message") this.deliver(frame);
+      } else if (frame.type === "message") this.deliver(frame);
       else this.handlers.onFrame(frame);
     });
     socket.addEventListener("close", (event) => this.onClose(socket, event));

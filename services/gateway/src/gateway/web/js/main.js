@@ -1,5 +1,5 @@
 // The router: #/albums, #/album/7, #/people, #/feed, #/rooms, #/room/3, #/signin.
-import { api } from "./api.js";
+import { SESSION_EXPIRED, api } from "./api.js";
 import { session, signOut } from "./session.js";
 import { h, notify } from "./ui.js";
 import { albumsView } from "./views/albums.js";
@@ -30,7 +30,7 @@ async function route() {
     leaveCurrent = null;
   }
   if (needsSession.has(view) && !session()) {
-    sessionStorage.setItem("chorus.after-signin", window.location.hash);
+    rememberWhereTo();
     window.location.hash = "#/signin";
     return;
   }
@@ -41,6 +41,11 @@ async function route() {
   const leave = await routes[view]({ mode: view, params: rest });
   if (typeof leave === "function") leaveCurrent = leave;
   document.getElementById("main").focus({ preventScroll: true });
+}
+
+// After signing in, people go on to where they were going.
+function rememberWhereTo() {
+  if (!/sign(in|up)/.test(window.location.hash)) sessionStorage.setItem("chorus.after-signin", window.location.hash);
 }
 
 function renderAccount() {
@@ -77,8 +82,8 @@ window.addEventListener("chorus:session", (event) => {
   refreshPending();
   const reason = event.detail?.reason;
   if (reason === "expired") {
-    notify("Your session has expired. Please sign in again.", "error");
-    sessionStorage.setItem("chorus.after-signin", window.location.hash);
+    notify(SESSION_EXPIRED, "error");
+    rememberWhereTo();
     window.location.hash = "#/signin";
   } else if (reason === "signed-out") {
     notify("You are signed out.");
