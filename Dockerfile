@@ -10,6 +10,7 @@ FROM ${BASE_IMAGE} AS build
 ARG SERVICE
 ARG UV_VERSION=0.13.9
 ENV UV_PYTHON_DOWNLOADS=never \
+    UV_SYSTEM_CERTS=1 \
     UV_LINK_MODE=copy \
     UV_COMPILE_BYTECODE=1 \
     UV_PROJECT_ENVIRONMENT=/opt/chorus
@@ -21,7 +22,7 @@ COPY libs libs
 COPY services services
 COPY bench/pyproject.toml bench/pyproject.toml
 RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<users|reviews|forums|gateway|analytics|ops>" >&2; exit 1; }
-RUN /opt/uv/bin/uv sync --frozen --no-dev --no-editable --package "chorus-${SERVICE}" --python python3
+RUN /opt/uv/bin/uv sync --quiet --frozen --no-dev --no-editable --package "chorus-${SERVICE}" --python python3
 
 FROM ${BASE_IMAGE} AS runtime
 ARG SERVICE

@@ -8,14 +8,17 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 "$ROOT/deploy/podman/install.sh"
 what="${1:-all}"
-build() {  # build NAME CONTEXT DOCKERFILE [--build-arg ...]
+build() {  # build NAME CONTEXT DOCKERFILE [podman build options ...]
     local name="$1" context="$2" dockerfile="$3"
     shift 3
     echo "building $name" >&2
-    # docker format keeps HEALTHCHECK; host network and CA bundle for the package downloads.
-    podman build --quiet --format docker --network host --volume /etc/ssl/certs:/etc/ssl/certs:ro \
+    # docker format keeps HEALTHCHECK; host network for the package downloads.
+    podman build --quiet --format docker --network host \
         --build-arg "BASE_IMAGE=$BASE_IMAGE" -f "$dockerfile" -t "$name" "$@" "$context" >/dev/null
 }
+# PyPI downloads need the host's CA bundle; apt's own (http) do not, and Java's
+# certificate store must be free to write its folder under /etc/ssl/certs.
+WITH_HOST_CERTS=(--volume /etc/ssl/certs:/etc/ssl/certs:ro)
 
 if ! podman image exists "$BASE_IMAGE"; then
     echo "making the Debian base image $BASE_IMAGE with debootstrap (about a minute)" >&2
@@ -38,14 +41,16 @@ if [ "$what" = all ] || [ "$what" = parts ]; then
     build localhost/chorus-redis:7 deploy/images/parts deploy/images/parts/redis.Dockerfile
     secantus="$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("secantusdb"))')"
     build localhost/chorus-mongo-wire:latest deploy/images/parts deploy/images/parts/mongo-wire.Dockerfile \
-        --build-arg "SECANTUSDB_VERSION=$secantus"
+        "${WITH_HOST_CERTS[@]}" --build-arg "SECANTUSDB_VERSION=$secantus"
 fi
 
 if [ "$what" = all ] || [ "$what" = services ]; then
-    for service_port in users:8101 reviews:8102 forums:8103 gateway:8100 analytics:8105 ops:0; do
+    for service_port in users:8101 reviews:8102 forums:8103 gateway:8100 analytics:8105 ops:; do
         service="${service_port%%:*}"
+        port="${service_port##*:}"  # ops is a one-shot tool: no port
         build "localhost/chorus/$service:latest" . Dockerfile \
-            --build-arg "SERVICE=$service" --build-arg "PORT=${service_port##*:}"
+            "${WITH_HOST_CERTS[@]}" --build-arg "SERVICE=$service" ${port:+--build-arg "PORT=$port"}
     done
 fi
-podman images --filter reference='localhost/chorus*' --format '{{.Repository}}:{{.Tag}}  {{.Size}}'
+podman image prune --force >/dev/null  # the build stages' leftovers
+podman images --format '{{.Repository}}:{{.Tag}}  {{.Size}}' | grep '^localhost/chorus'

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs podman and what it needs from Debian's packages (once), as infra.md describes.
+# Installs podman and what it needs from Debian's packages (once), as infra.md describes:
+# runc, debootstrap for the base image, netavark + aardvark-dns (+ iptables, which
+# netavark drives) for compose networks where containers find each other by name.
 set -euo pipefail
 needed=()
 for command_package in podman:podman runc:runc debootstrap:debootstrap \
-    /usr/lib/podman/netavark:netavark /usr/lib/podman/aardvark-dns:aardvark-dns; do
+    /usr/lib/podman/netavark:netavark /usr/lib/podman/aardvark-dns:aardvark-dns iptables:iptables; do
     command="${command_package%%:*}"
     package="${command_package##*:}"
     if [[ "$command" == /* ]]; then [ -x "$command" ] || needed+=("$package"); else command -v "$command" >/dev/null || needed+=("$package"); fi

@@ -232,12 +232,12 @@ async def _token(gateway: httpx.AsyncClient, username: str) -> str:
     return str(signed.json()["auth_token"])
 
 
-async def _room(gateway: httpx.AsyncClient, token: str) -> int:
+async def _room(gateway: httpx.AsyncClient, token: str, title: str) -> int:
     auth = {"auth_token": token}
     album = (
         await gateway.post(
             "/api/music/albums",
-            json={"title": "Mezzanine", "artist": "Massive Attack", "year": 1998},
+            json={"title": title, "artist": "Massive Attack", "year": 1998},
             headers=auth,
         )
     ).json()["id"]
@@ -256,7 +256,7 @@ async def test_a_replica_stopped_with_sigterm_sends_members_away_and_they_resume
     edge, replicas = deployment
     async with edge.client() as gateway:
         tokens = [await _token(gateway, edge.name(f"member{number}")) for number in range(LISTENERS + 1)]
-        room_id = await _room(gateway, tokens[0])
+        room_id = await _room(gateway, tokens[0], edge.name("Mezzanine"))
     room = f"{edge.websocket_url}/api/games/wss/lobby/{room_id}"
     members = []
     for token in tokens:  # one after another: the gateway's round robin alternates replicas

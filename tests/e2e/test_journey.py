@@ -64,7 +64,7 @@ async def _journey(edge: Edge, gateway: httpx.AsyncClient) -> None:
     album = (
         await gateway.post(
             "/api/music/albums",
-            json={"title": "Blue Lines", "artist": "Massive Attack", "year": 1991},
+            json={"title": edge.name("Blue Lines"), "artist": "Massive Attack", "year": 1991},
             headers=ada_auth,
         )
     ).json()["id"]

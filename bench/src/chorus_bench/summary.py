@@ -5,6 +5,7 @@ from typing import Any
 
 import orjson
 
+from chorus_bench import charts
 from chorus_bench.harness import RESULTS_DIR
 
 CHORUS_FANOUT = "chorus (2 forums replicas)"
@@ -151,8 +152,8 @@ def write_path(doc: dict[str, Any]) -> list[str]:
         "",
         "| system | per second | notes |",
         "|---|---|---|",
-        f"| {doc['points'][0]['system']} | {_fmt(chorus['ratings_per_s'])} | aggregates wrong: "
-        f"{chorus.get('albums_wrong')} of {chorus.get('albums_checked')}; outbox drained "
+        f"| {doc['points'][0]['system']} | {_fmt(chorus['ratings_per_s'])} | albums whose aggregate differs "
+        f"from their ratings: {chorus.get('albums_wrong')} of {chorus.get('albums_checked')}; outbox drained "
         f"{_fmt(chorus.get('outbox_drained_after_s'))} s after the load stopped |",
         f"| {doc['points'][1]['system']} | {_fmt(raw['inserts_per_s'])} | |",
         "",
@@ -193,6 +194,8 @@ def render() -> str:
             sections.append(f"### {name}\n\nNot measured yet.")
             continue
         machine = machine or doc["machine"]
+        if name in charts.DRAWERS and doc["points"]:
+            charts.DRAWERS[name](doc)
         sections.append("\n".join([*renderer(doc), "", f"_Measured {doc['measured_at']}._"]))
     head = ""
     if machine:
