@@ -43,7 +43,7 @@ class DrainingServer(uvicorn.Server):
 
 
 def draining_server(
-    app: ASGIApp, *, host: str, port: int, graceful_seconds: float | None = None
+    app: ASGIApp, *, host: str, port: int, graceful_seconds: int | None = None
 ) -> DrainingServer:
     config = uvicorn.Config(
         app,
@@ -58,4 +58,4 @@ def draining_server(
 
 def run(app: ASGIApp, *, host: str, port: int) -> None:
     """Serve until SIGTERM or SIGINT (what every service's ``python -m`` entry point runs)."""
-    draining_server(app, host=host, port=port, graceful_seconds=20.0).run()
+    draining_server(app, host=host, port=port, graceful_seconds=20).run()

@@ -7,7 +7,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chorus_backbone.auth import TokenKeys
 
-
 MIN_SECRET_CHARS = 32
 
 

@@ -11,6 +11,7 @@ import asyncio
 import contextvars
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from functools import partial
 
 from chorus_backbone import mongo
 from chorus_backbone.outbox import Outbox
@@ -56,9 +57,7 @@ class MessageLog:
                 batch = [queue.popleft() for _ in range(min(MAX_BATCH, len(queue)))]
                 metrics.MESSAGE_BATCH.observe(len(batch))
                 try:
-                    stored = await mongo.in_transaction(
-                        self.client, lambda session, batch=batch: self._store(room_id, batch, session)
-                    )
+                    stored = await mongo.in_transaction(self.client, partial(self._store, room_id, batch))
                 except Exception as error:  # every waiter hears of it; the next batch still tries
                     for waiting in batch:
                         if not waiting.done.done():
