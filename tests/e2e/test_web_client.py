@@ -24,6 +24,7 @@ DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "a-long-and-decent-passphrase"
 WAIT_MS = 30_000
+expect.set_options(timeout=WAIT_MS)  # a loaded CI machine answers slower than a laptop
 # The closed network here refuses Chromium's own background traffic; these keep it quiet.
 CHROMIUM_FLAGS = [
     "--no-sandbox",

@@ -40,7 +40,9 @@ async function route() {
   }
   const leave = await routes[view]({ mode: view, params: rest });
   if (typeof leave === "function") leaveCurrent = leave;
-  document.getElementById("main").focus({ preventScroll: true });
+  // A new page is announced from its top, unless the person already moved into it.
+  const main = document.getElementById("main");
+  if (!main.contains(document.activeElement)) main.focus({ preventScroll: true });
 }
 
 // After signing in, people go on to where they were going.
