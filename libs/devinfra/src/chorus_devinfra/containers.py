@@ -6,6 +6,7 @@ CHORUS_KAFKA_IMAGE, CHORUS_MONGO_IMAGE and CHORUS_REDIS_IMAGE pick other images 
 same servers (deploy/podman/test-containers.sh uses the locally built stand-ins).
 """
 
+import asyncio
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -71,6 +72,27 @@ class ContainerStack:
         for container in (self.kafka, self.mongo, self.redis):
             container.start()
         self._initiate_replica_set()
+        self._wait_for_kafka()
+
+    def _wait_for_kafka(self, timeout: float = 120.0) -> None:
+        """A started container is not a broker yet (the JVM starts, storage is formatted)."""
+
+        async def metadata() -> None:
+            from aiokafka.admin import AIOKafkaAdminClient  # noqa: PLC0415
+
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka_bootstrap, request_timeout_ms=3000)
+            await admin.start()
+            await admin.close()
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                asyncio.run(metadata())
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
 
     def _initiate_replica_set(self, timeout: float = 60.0) -> None:
         """Transactions need a replica set; one member is enough."""
