@@ -208,9 +208,12 @@ class Member:
         self.socket = await connect(f"{self.url}&since={since}", open_timeout=10)
 
     async def take(self, count: int, timeout: float = 60) -> None:
-        async with asyncio.timeout(timeout):
-            while len(set(self.seen)) < count:
-                await self.next_message()
+        try:
+            async with asyncio.timeout(timeout):
+                while len(set(self.seen)) < count:
+                    await self.next_message()
+        except TimeoutError:
+            raise AssertionError(f"{self.url[-16:]} saw {self.seen}, closes {self.closes}") from None
 
     async def say(self, text: str) -> None:
         """Say ``text`` and wait to see it in the log; after a reconnect, only say it again

@@ -64,11 +64,16 @@ class RoomSession:
         members = await service.presence.members(room.id)
         service.announcer.announce(room.id)
         settings = service.settings
+        # What the welcome holds and where the member's stream starts must agree: the log's
+        # end is read before the history, so a message stored meanwhile is either in the
+        # history or after last_id (delivered live, or filled from the log), never skipped.
         if since is None:
+            before = await service.rooms.last_id(room.id)
             history = await service.rooms.latest(room.id, limit=settings.history_on_join)
         else:
+            before = since
             history = await service.rooms.after(room.id, since, limit=settings.max_resume_messages)
-        last_id = history[-1].id if history else (since or await service.rooms.last_id(room.id))
+        last_id = history[-1].id if history else before
         await member.send(
             {
                 "type": "welcome",
