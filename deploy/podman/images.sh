@@ -37,6 +37,9 @@ if [ "$what" = all ] || [ "$what" = parts ]; then
     rm -rf "$context" && mkdir -p "$context"
     cp -r "$libs" "$context/libs" && rm -f "$context/libs/.complete"
     cp deploy/images/parts/kafka-entrypoint.sh "$context/"
+    # The same log settings as the local broker (libs/devinfra), from the one place they live.
+    .venv/bin/python -c 'from chorus_devinfra.kafka import LOG4J2_PROPERTIES as p; print(p, end="")' \
+        > "$context/log4j2.properties"
     build "localhost/chorus-kafka:$kafka_version" "$context" deploy/images/parts/kafka.Dockerfile
     build localhost/chorus-redis:7 deploy/images/parts deploy/images/parts/redis.Dockerfile
     secantus="$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("secantusdb"))')"

@@ -12,17 +12,6 @@ env | grep '^KAFKA_' | while IFS='=' read -r name value; do
     echo "$key=$value" >> "$config"
 done
 grep -q '^log.dirs=' "$config" || echo "log.dirs=/var/lib/kafka/data" >> "$config"
-cat > /var/lib/kafka/log4j2.properties <<'LOG'
-status = warn
-appender.console.type = Console
-appender.console.name = STDOUT
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = warn
-rootLogger.appenderRef.stdout.ref = STDOUT
-logger.started.name = kafka.server.KafkaRaftServer
-logger.started.level = info
-LOG
 classpath='/opt/kafka/libs/*'
 data=$(sed -n 's/^log.dirs=//p' "$config")
 if [ ! -f "$data/meta.properties" ]; then
@@ -31,5 +20,5 @@ if [ ! -f "$data/meta.properties" ]; then
 fi
 # shellcheck disable=SC2086 (the options are a list on purpose)
 exec java ${KAFKA_HEAP_OPTS:--Xmx512m} -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile=/var/lib/kafka/log4j2.properties \
+    -Dlog4j2.configurationFile=/opt/kafka/log4j2.properties \
     -cp "$classpath" kafka.Kafka "$config"

@@ -14,7 +14,7 @@ from chorus_devinfra.process import ManagedProcess
 KAFKA_VERSION = os.environ.get("CHORUS_KAFKA_VERSION", "4.1.1")
 HEAP = os.environ.get("CHORUS_KAFKA_HEAP", "512m")
 
-_LOG4J2 = """\
+LOG4J2_PROPERTIES = """\
 status = warn
 appender.console.type = Console
 appender.console.name = STDOUT
@@ -135,7 +135,7 @@ class KafkaCluster:
         """Write configs and format storage once (a formatted node keeps its data)."""
         libs = kafka_libs()
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        (self.state_dir / "log4j2.properties").write_text(_LOG4J2)
+        (self.state_dir / "log4j2.properties").write_text(LOG4J2_PROPERTIES)
         cluster_id_file = self.state_dir / "cluster.id"
         if not cluster_id_file.exists():
             cluster_id_file.write_text(_random_cluster_id())
