@@ -31,7 +31,9 @@ class ProcessedEvents:
             "processed_at", expireAfterSeconds=int(self.retention.total_seconds())
         )
 
-    async def claim(self, envelope: Envelope, session: Session, *, consumer: str | None = None) -> bool:
+    async def claim(
+        self, envelope: Envelope, session: Session | None, *, consumer: str | None = None
+    ) -> bool:
         """Record ``envelope`` as applied inside the caller's transaction; False when it was before.
 
         Checked inside the transaction: a marker committed by a concurrent delivery

@@ -14,6 +14,8 @@ from chorus_schemas import Envelope, Event
 
 OUTBOX_COLLECTION = "outbox"
 
+OutboxEntry = Document
+
 
 class Outbox:
     """The ``outbox`` collection of one service's database."""
@@ -22,6 +24,7 @@ class Outbox:
         self.collection = database[OUTBOX_COLLECTION]
         self.source = source
         self.sent_ttl = sent_ttl
+        self._last_ns = 0
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index(
@@ -32,23 +35,26 @@ class Outbox:
             "expires_at", expireAfterSeconds=0, name="expire_sent", sparse=True
         )
 
-    async def add(self, event: Event, *, session: Session) -> Envelope:
-        """Record ``event`` inside the caller's transaction; the relay publishes it later."""
+    def entry(self, event: Event) -> OutboxEntry:
+        """The entry announcing ``event``, stamped with the current request id and trace."""
         envelope = Envelope.wrap(event, source=self.source, correlation_id=current_correlation_id())
-        await self.collection.insert_one(
-            {
-                "_id": str(envelope.id),
-                "topic": str(event.TOPIC),
-                "key": envelope.key,
-                "type": envelope.type,
-                "headers": {**envelope.headers(), **current_trace_headers()},
-                "body": Binary(envelope.to_bytes()),
-                "created_ns": time.time_ns(),
-                "sent_at": None,
-            },
-            session=session,
-        )
-        return envelope
+        # Strictly increasing per process, so entries recorded together keep their order.
+        self._last_ns = max(time.time_ns(), self._last_ns + 1)
+        return {
+            "_id": str(envelope.id),
+            "topic": str(event.TOPIC),
+            "key": envelope.key,
+            "type": envelope.type,
+            "headers": {**envelope.headers(), **current_trace_headers()},
+            "body": Binary(envelope.to_bytes()),
+            "created_ns": self._last_ns,
+            "sent_at": None,
+        }
+
+    async def insert(self, entries: list[OutboxEntry], *, session: Session) -> None:
+        """Store ``entries`` inside the caller's transaction; the relay publishes them later."""
+        if entries:
+            await self.collection.insert_many(entries, session=session)
 
     async def pending(self, limit: int) -> list[Document]:
         """Unsent entries, oldest first (the order they were committed in, per process clock)."""

@@ -19,6 +19,7 @@ from chorus_backbone.outbox import Outbox
 from chorus_backbone.relay import OutboxRelay
 from chorus_backbone.settings import ServiceSettings
 from chorus_backbone.topics import apply_topics, load_topics
+from chorus_backbone.unit_of_work import MongoUnitOfWork
 from chorus_schemas import Event, TopicNames
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class Runtime:
     topics: TopicNames
     outbox: Outbox
     relay: OutboxRelay
+    unit_of_work: MongoUnitOfWork
     consumers: list[EventConsumer] = field(default_factory=list)
     lag_monitor: LagMonitor | None = None
 
@@ -68,6 +70,7 @@ class Runtime:
             topics=topics,
             outbox=outbox,
             relay=relay,
+            unit_of_work=MongoUnitOfWork(client, outbox, committed=relay.notify),
         )
 
     @property

@@ -9,11 +9,11 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from chorus_backbone import mongo
 from chorus_backbone.app import create_service_app
 from chorus_backbone.consumer import EventConsumer, RetryPolicy
 from chorus_backbone.runtime import Runtime
 from chorus_backbone.settings import ServiceSettings
+from chorus_backbone.unit_of_work import Transaction
 from chorus_devinfra.probes import eventually, metric_value
 from chorus_devinfra.pytest_plugin import Namespace
 from chorus_devinfra.serving import serving
@@ -21,11 +21,6 @@ from chorus_schemas import Envelope, Event, Topic
 from chorus_schemas.events.users import UserRegistered
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def spans(finished_spans: InMemorySpanExporter) -> InMemorySpanExporter:
-    return finished_spans
 
 
 def _service(
@@ -70,19 +65,20 @@ def _service(
 
     @router.post("/users/{user_id}")
     async def register(user_id: int, username: str) -> dict[str, int]:
-        async def write(session: mongo.Session) -> None:
-            await runtime.database.users.insert_one({"_id": user_id, "username": username}, session=session)
-            await runtime.outbox.add(UserRegistered(user_id=user_id, username=username), session=session)
+        async def write(transaction: Transaction) -> None:
+            await runtime.database.users.insert_one(
+                {"_id": user_id, "username": username}, session=transaction.session
+            )
+            transaction.record(UserRegistered(user_id=user_id, username=username))
 
-        await mongo.in_transaction(runtime.mongo_client, write)
-        runtime.relay.notify()
+        await runtime.unit_of_work.run(write)
         return {"id": user_id}
 
     return runtime, router
 
 
 async def test_one_trace_runs_from_the_request_through_outbox_relay_and_kafka_to_the_consumer(
-    namespace: Namespace, spans: InMemorySpanExporter
+    namespace: Namespace, finished_spans: InMemorySpanExporter
 ) -> None:
     handled: list[tuple[Envelope, str | None]] = []
     runtime, router = _service(namespace, handled, name="traced")
@@ -93,7 +89,7 @@ async def test_one_trace_runs_from_the_request_through_outbox_relay_and_kafka_to
         await eventually(lambda: asyncio.sleep(0, handled), lambda done: len(done) == 1)
 
     [(envelope, consumer_trace_id)] = handled
-    finished = spans.get_finished_spans()
+    finished = finished_spans.get_finished_spans()
     server = next(
         span
         for span in finished
@@ -113,7 +109,7 @@ async def test_one_trace_runs_from_the_request_through_outbox_relay_and_kafka_to
 
 
 async def test_http_event_and_outbox_metrics_are_scraped_over_http(
-    namespace: Namespace, spans: InMemorySpanExporter
+    namespace: Namespace, finished_spans: InMemorySpanExporter
 ) -> None:
     handled: list[tuple[Envelope, str | None]] = []
     runtime, router = _service(namespace, handled, name="measured", fail_for="poison")
@@ -123,15 +119,24 @@ async def test_http_event_and_outbox_metrics_are_scraped_over_http(
             await client.post(f"/users/{user_id}", params={"username": name})
         await client.post("/users/not-a-number", params={"username": "x"})
         await eventually(lambda: asyncio.sleep(0, handled), lambda done: len(done) == 2)
+        # The registry is the whole test process's: wait on this test's own series (its
+        # group is unique to its namespace), never on a label another test may have left.
+        topic = str(Topic.USERS_EVENTS)
+        user_registered = "users.UserRegistered"
+        group = {"topic": topic, "group": runtime.group("probe-projection")}
+        handled_series = {**group, "type": user_registered}
         scraped = await eventually(
             lambda: client.get("/metrics"),
             # The handled-outcome counter moves last, after the DLQ counter.
-            lambda response: 'outcome="dead_lettered"' in response.text,
+            lambda response: (
+                metric_value(
+                    response.text, "chorus_events_handled_total", **handled_series, outcome="dead_lettered"
+                )
+                == 1
+            ),
         )
 
     text = scraped.text
-    topic = str(Topic.USERS_EVENTS)
-    user_registered = "users.UserRegistered"
     route = {"service": "measured", "method": "POST", "route": "/users/{user_id}"}
     assert metric_value(text, "chorus_http_requests_total", **route, status="2xx") == 3
     assert metric_value(text, "chorus_http_requests_total", **route, status="4xx") == 1
@@ -146,10 +151,8 @@ async def test_http_event_and_outbox_metrics_are_scraped_over_http(
         )
         == 3
     )
-    group = {"topic": topic, "group": runtime.group("probe-projection")}
-    handled = {**group, "type": user_registered}
-    assert metric_value(text, "chorus_events_handled_total", **handled, outcome="handled") == 2
-    assert metric_value(text, "chorus_events_handled_total", **handled, outcome="dead_lettered") == 1
+    assert metric_value(text, "chorus_events_handled_total", **handled_series, outcome="handled") == 2
+    assert metric_value(text, "chorus_events_handled_total", **handled_series, outcome="dead_lettered") == 1
     assert metric_value(text, "chorus_event_retries_total", **group) == 1
     assert metric_value(text, "chorus_dlq_messages_total", **group) == 1
     assert metric_value(text, "chorus_outbox_backlog", service="measured") is not None

@@ -14,6 +14,7 @@ from chorus_backbone.correlation import bind_correlation_id, reset_correlation_i
 from chorus_backbone.kafka import BrokerPublisher, make_broker
 from chorus_backbone.outbox import Outbox
 from chorus_backbone.relay import OutboxRelay
+from chorus_backbone.unit_of_work import MongoUnitOfWork, Transaction
 from chorus_devinfra.probes import create_topics, eventually, read_topic
 from chorus_devinfra.pytest_plugin import Namespace
 from chorus_schemas import Envelope, Topic, TopicNames
@@ -29,18 +30,19 @@ WRITE_THEN_CRASH = textwrap.dedent(
     import asyncio, os, signal, sys
     from chorus_backbone import mongo
     from chorus_backbone.outbox import Outbox
+    from chorus_backbone.unit_of_work import MongoUnitOfWork
     from chorus_schemas.events.users import UserRegistered
 
     async def main(url, database):
         client = mongo.connect(url, app_name="crashing-writer")
         db = client[database]
-        outbox = Outbox(db, source="users")
+        unit_of_work = MongoUnitOfWork(client, Outbox(db, source="users"), committed=lambda: None)
 
-        async def register(session):
-            await db.users.insert_one({"_id": 41, "username": "ada"}, session=session)
-            await outbox.add(UserRegistered(user_id=41, username="ada"), session=session)
+        async def register(transaction):
+            await db.users.insert_one({"_id": 41, "username": "ada"}, session=transaction.session)
+            transaction.record(UserRegistered(user_id=41, username="ada"))
 
-        await mongo.in_transaction(client, register)
+        await unit_of_work.run(register)
         os.kill(os.getpid(), signal.SIGKILL)
 
     asyncio.run(main(sys.argv[1], sys.argv[2]))
@@ -61,6 +63,18 @@ async def users_topic(namespace: Namespace) -> str:
     topics = TopicNames(namespace.topic_prefix)
     await create_topics(namespace.kafka_bootstrap, [topics.name(Topic.USERS_EVENTS)], partitions=3)
     return topics.name(Topic.USERS_EVENTS)
+
+
+def _unit_of_work(client: mongo.MongoClient, database: mongo.Database) -> MongoUnitOfWork:
+    return MongoUnitOfWork(client, Outbox(database, source="users"), committed=lambda: None)
+
+
+async def _announce(unit_of_work: MongoUnitOfWork, *events: UserRegistered) -> None:
+    async def record(transaction: Transaction) -> None:
+        for event in events:
+            transaction.record(event)
+
+    await unit_of_work.run(record)
 
 
 def _relay(database: mongo.Database, broker: KafkaBroker, namespace: Namespace) -> OutboxRelay:
@@ -113,13 +127,12 @@ async def test_events_of_one_key_are_published_in_the_order_written(
     broker: KafkaBroker,
     users_topic: str,
 ) -> None:
-    outbox = Outbox(database, source="users")
+    unit_of_work = _unit_of_work(mongo_client, database)
     names = [f"name-{index}" for index in range(30)]
-    for name in names:
-        await mongo.in_transaction(
-            mongo_client,
-            lambda session, name=name: outbox.add(UserRegistered(user_id=5, username=name), session=session),
-        )
+    for name in names[:10]:
+        await _announce(unit_of_work, UserRegistered(user_id=5, username=name))
+    # Events recorded in one transaction keep their order too.
+    await _announce(unit_of_work, *(UserRegistered(user_id=5, username=name) for name in names[10:]))
 
     relay = _relay(database, broker, namespace)
     assert await relay.relay_once() == len(names)
@@ -137,13 +150,9 @@ async def test_the_correlation_id_of_the_writing_request_reaches_the_message(
     broker: KafkaBroker,
     users_topic: str,
 ) -> None:
-    outbox = Outbox(database, source="users")
     token = bind_correlation_id("request-abc")
     try:
-        await mongo.in_transaction(
-            mongo_client,
-            lambda session: outbox.add(UserRegistered(user_id=9, username="c"), session=session),
-        )
+        await _announce(_unit_of_work(mongo_client, database), UserRegistered(user_id=9, username="c"))
     finally:
         reset_correlation_id(token)
 
@@ -170,16 +179,41 @@ async def test_only_one_relay_replica_is_active_and_another_takes_over_when_it_s
 async def test_a_state_change_that_rolls_back_leaves_no_event(
     mongo_client: mongo.MongoClient, database: mongo.Database
 ) -> None:
-    outbox = Outbox(database, source="users")
+    woken: list[bool] = []
+    unit_of_work = MongoUnitOfWork(mongo_client, Outbox(database, source="users"), lambda: woken.append(True))
 
-    async def register_then_fail(session: mongo.Session) -> None:
-        await outbox.add(UserRegistered(user_id=3, username="x"), session=session)
+    async def register_then_fail(transaction: Transaction) -> None:
+        await database.users.insert_one({"_id": 3, "username": "x"}, session=transaction.session)
+        transaction.record(UserRegistered(user_id=3, username="x"))
         raise RuntimeError("validation failed after the event was staged")
 
     with pytest.raises(RuntimeError):
-        await mongo.in_transaction(mongo_client, register_then_fail)
+        await unit_of_work.run(register_then_fail)
 
     assert await database.outbox.count_documents({}) == 0
+    assert await database.users.count_documents({}) == 0
+    assert woken == []
+
+
+async def test_the_relay_is_woken_only_after_a_transaction_that_recorded_events(
+    mongo_client: mongo.MongoClient, database: mongo.Database
+) -> None:
+    wakes: list[int] = []
+
+    async def pending() -> int:
+        return await database.outbox.count_documents({"sent_at": None})
+
+    unit_of_work = MongoUnitOfWork(mongo_client, Outbox(database, source="users"), lambda: wakes.append(1))
+
+    async def nothing_to_announce(transaction: Transaction) -> int:
+        return 7
+
+    assert await unit_of_work.run(nothing_to_announce) == 7
+    assert wakes == []
+
+    await _announce(unit_of_work, UserRegistered(user_id=4, username="w"))
+    assert wakes == [1]
+    assert await pending() == 1
 
 
 async def test_the_relay_keeps_running_through_a_failed_publish(
@@ -198,14 +232,10 @@ async def test_the_relay_keeps_running_through_a_failed_publish(
                 raise ConnectionError("broker unreachable")
             await super().send_many(messages)
 
-    outbox = Outbox(database, source="users")
-    await mongo.in_transaction(
-        mongo_client,
-        lambda session: outbox.add(UserRegistered(user_id=8, username="f"), session=session),
-    )
+    await _announce(_unit_of_work(mongo_client, database), UserRegistered(user_id=8, username="f"))
     relay = OutboxRelay(
         database,
-        outbox,
+        Outbox(database, source="users"),
         FlakyPublisher(broker),
         topics=TopicNames(namespace.topic_prefix),
         poll_seconds=0.05,

@@ -113,11 +113,19 @@ def namespace(infra: Parts, request: pytest.FixtureRequest) -> Namespace:
     )
 
 
-@pytest.fixture(scope="session")
-def finished_spans() -> InMemorySpanExporter:
-    """Every span this test process finishes, in the SDK's own in-memory exporter.
+@pytest.fixture
+def finished_spans(span_exporter: InMemorySpanExporter) -> InMemorySpanExporter:
+    """The spans finished during this test, in the SDK's own in-memory exporter."""
+    span_exporter.clear()
+    return span_exporter
 
-    OpenTelemetry allows one tracer provider per process, so all tests share this one.
+
+@pytest.fixture(scope="session")
+def span_exporter() -> InMemorySpanExporter:
+    """Every span this test process finishes.
+
+    OpenTelemetry allows one tracer provider per process, so all tests share this one;
+    tests take ``finished_spans``, which starts empty.
     """
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: PLC0415
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import (  # noqa: PLC0415

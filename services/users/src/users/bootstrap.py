@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from chorus_backbone.auth import TokenCodec
 from chorus_backbone.runtime import Runtime
+from users.handlers.accounts import Accounts
+from users.handlers.friends import Friends
 from users.security.signin_guard import SignInGuard
 from users.settings import UsersSettings
 from users.store.friendships import MongoFriendshipRepository
@@ -12,14 +14,15 @@ from users.store.users import MongoUserRepository
 
 @dataclass
 class UsersService:
-    """Everything the handlers use, built once per process."""
+    """The service's parts and its handlers, built once per process."""
 
     settings: UsersSettings
     runtime: Runtime
     users: MongoUserRepository
     friendships: MongoFriendshipRepository
     tokens: TokenCodec
-    signin_guard: SignInGuard
+    accounts: Accounts
+    friends: Friends
 
     async def ensure_indexes(self) -> None:
         await self.users.ensure_indexes()
@@ -28,18 +31,23 @@ class UsersService:
 
 def bootstrap(settings: UsersSettings) -> UsersService:
     runtime = Runtime.from_settings(settings)
+    users = MongoUserRepository(runtime.database)
+    friendships = MongoFriendshipRepository(runtime.database)
+    tokens = TokenCodec(settings.token_keys())
+    signin_guard = SignInGuard(
+        runtime.redis,
+        settings.redis_url,
+        key_prefix=settings.redis_key_prefix,
+        per_account=settings.signin_failures_per_account,
+        per_address=settings.signin_failures_per_address,
+        window_seconds=settings.signin_failure_window_seconds,
+    )
     return UsersService(
         settings=settings,
         runtime=runtime,
-        users=MongoUserRepository(runtime.database),
-        friendships=MongoFriendshipRepository(runtime.database),
-        tokens=TokenCodec(settings.token_keys()),
-        signin_guard=SignInGuard(
-            runtime.redis,
-            settings.redis_url,
-            key_prefix=settings.redis_key_prefix,
-            per_account=settings.signin_failures_per_account,
-            per_address=settings.signin_failures_per_address,
-            window_seconds=settings.signin_failure_window_seconds,
-        ),
+        users=users,
+        friendships=friendships,
+        tokens=tokens,
+        accounts=Accounts(users, runtime.unit_of_work, tokens, signin_guard),
+        friends=Friends(users, friendships, runtime.unit_of_work),
     )

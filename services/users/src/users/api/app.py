@@ -12,7 +12,13 @@ from users.settings import UsersSettings
 
 def create_app(settings: UsersSettings | None = None) -> FastAPI:
     service = bootstrap(settings or UsersSettings())
-    grpc_server = users_grpc_server(service, service.settings.grpc_port, service.settings.host)
+    grpc_server = users_grpc_server(
+        service.users,
+        service.friendships,
+        service.tokens,
+        port=service.settings.grpc_port,
+        host=service.settings.host,
+    )
 
     async def on_prepare(_: Runtime) -> None:
         await service.ensure_indexes()
@@ -32,5 +38,8 @@ def create_app(settings: UsersSettings | None = None) -> FastAPI:
         on_stop=on_stop,
     )
     app.state.users = service
+    app.state.settings = service.settings
+    app.state.accounts = service.accounts
+    app.state.friends = service.friends
     app.state.tokens = service.tokens
     return app

@@ -4,23 +4,31 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from users.bootstrap import UsersService
+from users.handlers.accounts import Accounts
+from users.handlers.friends import Friends
+from users.settings import UsersSettings
 
 
-def _service(request: Request) -> UsersService:
-    service: UsersService = request.app.state.users
-    return service
+def _accounts(request: Request) -> Accounts:
+    accounts: Accounts = request.app.state.accounts
+    return accounts
+
+
+def _friends(request: Request) -> Friends:
+    friends: Friends = request.app.state.friends
+    return friends
 
 
 def _client_address(request: Request) -> str:
-    service = _service(request)
+    settings: UsersSettings = request.app.state.settings
     forwarded = request.headers.get("x-forwarded-for")
-    if service.settings.trust_forwarded_for and forwarded:
+    if settings.trust_forwarded_for and forwarded:
         return forwarded.split(",")[0].strip()
     return request.client.host if request.client else "unknown"
 
 
-Users = Annotated[UsersService, Depends(_service)]
+AccountsHandler = Annotated[Accounts, Depends(_accounts)]
+FriendsHandler = Annotated[Friends, Depends(_friends)]
 ClientAddress = Annotated[str, Depends(_client_address)]
 Limit = Annotated[int, Query(ge=1, le=100, description="At most this many items.")]
 Offset = Annotated[int, Query(ge=0, le=10_000, description="Skip this many items.")]

@@ -12,10 +12,10 @@ from users.domain.friendships import Pair, PairStatus, pair_id
 class FriendshipRepository(Protocol):
     """Where pairs of users stand with each other."""
 
-    async def get(self, a: int, b: int, *, session: Session) -> Pair | None: ...
-    async def request(self, sender: int, receiver: int, *, session: Session) -> None: ...
-    async def befriend(self, a: int, b: int, *, session: Session) -> None: ...
-    async def forget(self, a: int, b: int, *, session: Session) -> None: ...
+    async def get(self, a: int, b: int, *, session: Session | None) -> Pair | None: ...
+    async def request(self, sender: int, receiver: int, *, session: Session | None) -> None: ...
+    async def befriend(self, a: int, b: int, *, session: Session | None) -> None: ...
+    async def forget(self, a: int, b: int, *, session: Session | None) -> None: ...
     async def requesters_of(self, user_id: int, *, limit: int, offset: int) -> list[int]: ...
     async def friends_of(self, user_id: int, *, limit: int, offset: int) -> list[int]: ...
 
@@ -39,11 +39,11 @@ class MongoFriendshipRepository:
         )
         await self.pairs.create_index([("users", ASCENDING), ("status", ASCENDING)], name="by_member")
 
-    async def get(self, a: int, b: int, *, session: Session) -> Pair | None:
+    async def get(self, a: int, b: int, *, session: Session | None) -> Pair | None:
         document = await self.pairs.find_one({"_id": pair_id(a, b)}, session=session)
         return _pair(document) if document else None
 
-    async def request(self, sender: int, receiver: int, *, session: Session) -> None:
+    async def request(self, sender: int, receiver: int, *, session: Session | None) -> None:
         await self.pairs.insert_one(
             {
                 "_id": pair_id(sender, receiver),
@@ -56,14 +56,14 @@ class MongoFriendshipRepository:
             session=session,
         )
 
-    async def befriend(self, a: int, b: int, *, session: Session) -> None:
+    async def befriend(self, a: int, b: int, *, session: Session | None) -> None:
         await self.pairs.update_one(
             {"_id": pair_id(a, b)},
             {"$set": {"status": PairStatus.FRIENDS.value, "updated_at": datetime.now(UTC)}},
             session=session,
         )
 
-    async def forget(self, a: int, b: int, *, session: Session) -> None:
+    async def forget(self, a: int, b: int, *, session: Session | None) -> None:
         await self.pairs.delete_one({"_id": pair_id(a, b)}, session=session)
 
     async def requesters_of(self, user_id: int, *, limit: int, offset: int) -> list[int]:
