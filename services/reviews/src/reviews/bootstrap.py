@@ -5,27 +5,33 @@ from dataclasses import dataclass
 from chorus_backbone.inbox import ProcessedEvents
 from chorus_backbone.projection import LiveProjection
 from chorus_backbone.runtime import Runtime
+from reviews.handlers.catalog import Catalog
+from reviews.handlers.ratings import Ratings
+from reviews.handlers.reading import Reading
 from reviews.projection import PEOPLE_PROJECTION
 from reviews.settings import ReviewsSettings
 from reviews.store.albums import MongoAlbumRepository
-from reviews.store.people import MongoPeopleProjection
+from reviews.store.people import LivePeopleDirectory, MongoPeopleProjection
 from reviews.store.ratings import MongoRatingRepository
 
 
 @dataclass
 class ReviewsService:
-    """Everything the handlers use, built once per process."""
+    """The service's parts and its handlers, built once per process."""
 
     settings: ReviewsSettings
     runtime: Runtime
     albums: MongoAlbumRepository
-    ratings: MongoRatingRepository
+    ratings_store: MongoRatingRepository
     people: LiveProjection[MongoPeopleProjection]
     processed_commands: ProcessedEvents
+    catalog: Catalog
+    ratings: Ratings
+    reading: Reading
 
     async def ensure_indexes(self) -> None:
         await self.albums.ensure_indexes()
-        await self.ratings.ensure_indexes()
+        await self.ratings_store.ensure_indexes()
         await self.people.ensure_indexes()
         await self.processed_commands.ensure_indexes()
 
@@ -33,11 +39,18 @@ class ReviewsService:
 def bootstrap(settings: ReviewsSettings) -> ReviewsService:
     runtime = Runtime.from_settings(settings)
     database = runtime.database
+    albums = MongoAlbumRepository(database)
+    ratings = MongoRatingRepository(database)
+    people = LiveProjection(runtime.mongo_client, database, PEOPLE_PROJECTION)
+    processed_commands = ProcessedEvents(runtime.mongo_client, database, consumer="rating-commands")
     return ReviewsService(
         settings=settings,
         runtime=runtime,
-        albums=MongoAlbumRepository(database),
-        ratings=MongoRatingRepository(database),
-        people=LiveProjection(runtime.mongo_client, database, PEOPLE_PROJECTION),
-        processed_commands=ProcessedEvents(runtime.mongo_client, database, consumer="rating-commands"),
+        albums=albums,
+        ratings_store=ratings,
+        people=people,
+        processed_commands=processed_commands,
+        catalog=Catalog(albums, runtime.unit_of_work),
+        ratings=Ratings(albums, ratings, runtime.unit_of_work, processed_commands),
+        reading=Reading(albums, ratings, LivePeopleDirectory(people)),
     )

@@ -7,21 +7,21 @@ from chorus_backbone.runtime import Runtime
 from reviews.api.routes import compat, music, reviews
 from reviews.bootstrap import bootstrap
 from reviews.events.subscribers import people_consumer, rating_commands_consumer
-from reviews.handlers.catalog import load_starter_catalog
 from reviews.settings import ReviewsSettings
 
 
 def create_app(settings: ReviewsSettings | None = None) -> FastAPI:
     service = bootstrap(settings or ReviewsSettings())
-    service.runtime.add_consumer(people_consumer(service))
-    service.runtime.add_consumer(rating_commands_consumer(service))
+    runtime = service.runtime
+    runtime.add_consumer(people_consumer(runtime, service.people))
+    runtime.add_consumer(rating_commands_consumer(runtime, service.ratings))
 
     async def on_prepare(_: Runtime) -> None:
         await service.ensure_indexes()
 
     async def on_start(_: Runtime) -> None:
         if service.settings.load_starter_catalog:
-            await load_starter_catalog(service)
+            await service.catalog.load_starter_catalog()
 
     app = create_service_app(
         service.runtime,
@@ -31,4 +31,7 @@ def create_app(settings: ReviewsSettings | None = None) -> FastAPI:
         on_prepare=on_prepare,
     )
     app.state.reviews = service
+    app.state.catalog = service.catalog
+    app.state.ratings = service.ratings
+    app.state.reading = service.reading
     return app

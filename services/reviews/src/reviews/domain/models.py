@@ -2,6 +2,19 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+
+
+class AlbumSort(StrEnum):
+    RATING = "rating"
+    COUNT = "count"
+    DATE = "date"
+    TITLE = "title"
+
+
+class ReviewSort(StrEnum):
+    NEWEST = "newest"
+    MOST_LIKED = "most_liked"
 
 
 @dataclass(frozen=True)
@@ -38,3 +51,17 @@ class Rating:
     likes: int
     created_at: datetime
     updated_at: datetime
+
+
+def new_album(
+    album_id: int, title: str, artist: str, year: int | None, genres: list[str], now: datetime
+) -> Album:
+    """An album as added to the catalog: genres in one case, once each."""
+    return Album(
+        id=album_id,
+        title=title,
+        artist=artist,
+        year=year,
+        genres=sorted({genre.casefold() for genre in genres}),
+        created_at=now,
+    )

@@ -1,22 +1,23 @@
 """Subscribers: users.events into the people projection; rating commands into ratings."""
 
-from chorus_backbone import mongo
 from chorus_backbone.consumer import EventConsumer, EventHandler
+from chorus_backbone.projection import LiveProjection
+from chorus_backbone.runtime import Runtime
 from chorus_schemas import Envelope, Event, Topic
 from chorus_schemas.events.ratings import UpdateRatingRequested, UpdateRatingRequestedV2
-from reviews.bootstrap import ReviewsService
-from reviews.handlers.ratings import RatingCommand, apply_command_in
+from reviews.handlers.ratings import RatingCommand, Ratings
 from reviews.projection import PEOPLE_PROJECTION
+from reviews.store.people import MongoPeopleProjection
 
 
-def people_consumer(service: ReviewsService) -> EventConsumer:
+def people_consumer(runtime: Runtime, people: LiveProjection[MongoPeopleProjection]) -> EventConsumer:
     """Usernames for display and the friend graph for the feed."""
     [source] = PEOPLE_PROJECTION.sources
-    handlers: dict[type[Event], EventHandler] = dict.fromkeys(source.changes, service.people.handler())
-    return service.runtime.consumer(Topic.USERS_EVENTS, source.group, handlers)
+    handlers: dict[type[Event], EventHandler] = dict.fromkeys(source.changes, people.handler())
+    return runtime.consumer(Topic.USERS_EVENTS, source.group, handlers)
 
 
-def rating_commands_consumer(service: ReviewsService) -> EventConsumer:
+def rating_commands_consumer(runtime: Runtime, ratings: Ratings) -> EventConsumer:
     """UpdateRatingRequested: the event path that replaces the PATCH endpoint."""
 
     async def on_update_rating_requested(envelope: Envelope, event: Event) -> None:
@@ -28,16 +29,11 @@ def rating_commands_consumer(service: ReviewsService) -> EventConsumer:
             album_id=getattr(event, "album_id", None),
             user_id=getattr(event, "user_id", None),
         )
-
-        async def update(session: mongo.Session) -> None:
-            await apply_command_in(service, command, session)
-
-        if await service.processed_commands.apply_once(envelope, update):
-            service.runtime.relay.notify()
+        await ratings.apply_requested(envelope, command)
 
     # Every version still on the topic is accepted.
     handlers: dict[type[Event], EventHandler] = {
         UpdateRatingRequested: on_update_rating_requested,
         UpdateRatingRequestedV2: on_update_rating_requested,
     }
-    return service.runtime.consumer(Topic.RATINGS_COMMANDS, "rating-commands", handlers)
+    return runtime.consumer(Topic.RATINGS_COMMANDS, "rating-commands", handlers)

@@ -8,12 +8,11 @@ from importlib.resources import files
 
 from pymongo.errors import DuplicateKeyError
 
-from chorus_backbone import mongo
 from chorus_backbone.errors import ChorusError, ErrorKind
+from chorus_backbone.unit_of_work import Transaction, UnitOfWork
 from chorus_schemas.events.ratings import AlbumAdded
-from reviews.bootstrap import ReviewsService
-from reviews.domain.models import Album
-from reviews.store.albums import AlbumSort, new_album
+from reviews.domain.models import Album, AlbumSort, new_album
+from reviews.store.ports import AlbumRepository
 
 logger = logging.getLogger(__name__)
 
@@ -26,62 +25,81 @@ class AlbumFacts:
     genres: list[str]
 
 
-async def add_album(service: ReviewsService, facts: AlbumFacts) -> Album:
-    """Add an album to the catalog and announce it (AlbumAdded)."""
-    album = new_album(
-        await service.albums.next_id(),
-        facts.title.strip(),
-        facts.artist.strip(),
-        facts.year,
-        facts.genres,
-        datetime.now(UTC),
-    )
+class Catalog:
+    """The albums of the catalog."""
 
-    async def store(session: mongo.Session) -> None:
-        await service.albums.add(album, session=session)
-        await service.runtime.outbox.add(
-            AlbumAdded(
-                album_id=album.id,
-                title=album.title,
-                artist=album.artist,
-                year=album.year,
-                genres=album.genres,
-            ),
-            session=session,
+    def __init__(self, albums: AlbumRepository, unit_of_work: UnitOfWork) -> None:
+        self.albums = albums
+        self.unit_of_work = unit_of_work
+
+    async def add_album(self, facts: AlbumFacts) -> Album:
+        """Add an album to the catalog and announce it (AlbumAdded)."""
+        album = new_album(
+            await self.albums.next_id(),
+            facts.title.strip(),
+            facts.artist.strip(),
+            facts.year,
+            facts.genres,
+            datetime.now(UTC),
         )
 
-    try:
-        await mongo.in_transaction(service.runtime.mongo_client, store)
-    except DuplicateKeyError:
-        raise ChorusError(
-            ErrorKind.CONFLICT, "album_exists", "that artist already has an album with that title"
-        ) from None
-    service.runtime.relay.notify()
-    return album
+        async def store(transaction: Transaction) -> None:
+            await self.albums.add(album, session=transaction.session)
+            transaction.record(
+                AlbumAdded(
+                    album_id=album.id,
+                    title=album.title,
+                    artist=album.artist,
+                    year=album.year,
+                    genres=album.genres,
+                )
+            )
 
+        try:
+            await self.unit_of_work.run(store)
+        except DuplicateKeyError:
+            raise ChorusError(
+                ErrorKind.CONFLICT, "album_exists", "that artist already has an album with that title"
+            ) from None
+        return album
 
-async def find_album(service: ReviewsService, album_id: int) -> Album:
-    """One album with its aggregate."""
-    album = await service.albums.get(album_id)
-    if album is None:
-        raise ChorusError(ErrorKind.NOT_FOUND, "unknown_album", "there is no such album")
-    return album
+    async def find_album(self, album_id: int) -> Album:
+        """One album with its aggregate."""
+        album = await self.albums.get(album_id)
+        if album is None:
+            raise ChorusError(ErrorKind.NOT_FOUND, "unknown_album", "there is no such album")
+        return album
 
+    async def search_albums(
+        self,
+        *,
+        text: str | None,
+        genre: str | None,
+        year: int | None,
+        sort: AlbumSort,
+        limit: int,
+        offset: int,
+    ) -> list[Album]:
+        """Albums by title or artist (any case), genre and year, in the order asked for."""
+        return await self.albums.search(
+            text=text, genre=genre, year=year, sort=sort, limit=limit, offset=offset
+        )
 
-async def search_albums(
-    service: ReviewsService,
-    *,
-    text: str | None,
-    genre: str | None,
-    year: int | None,
-    sort: AlbumSort,
-    limit: int,
-    offset: int,
-) -> list[Album]:
-    """Albums by title or artist (any case), genre and year, in the order asked for."""
-    return await service.albums.search(
-        text=text, genre=genre, year=year, sort=sort, limit=limit, offset=offset
-    )
+    async def load_starter_catalog(self) -> int:
+        """Import the albums the catalog does not have yet; returns how many were added."""
+        known = await self.albums.known_keys()
+        added = 0
+        for facts in starter_catalog():
+            if (facts.artist.casefold(), facts.title.casefold()) in known:
+                continue
+            try:
+                await self.add_album(facts)
+                added += 1
+            except ChorusError:
+                continue  # added meanwhile by another replica
+        if added:
+            logger.info("starter catalog: %s albums added", added)
+        return added
 
 
 def starter_catalog() -> list[AlbumFacts]:
@@ -96,20 +114,3 @@ def starter_catalog() -> list[AlbumFacts]:
         )
         for row in csv.DictReader(text.splitlines(), delimiter="|")
     ]
-
-
-async def load_starter_catalog(service: ReviewsService) -> int:
-    """Import the albums the catalog does not have yet; returns how many were added."""
-    known = await service.albums.known_keys()
-    added = 0
-    for facts in starter_catalog():
-        if (facts.artist.casefold(), facts.title.casefold()) in known:
-            continue
-        try:
-            await add_album(service, facts)
-            added += 1
-        except ChorusError:
-            continue  # added meanwhile by another replica
-    if added:
-        logger.info("starter catalog: %s albums added", added)
-    return added

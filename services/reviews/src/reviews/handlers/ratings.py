@@ -1,14 +1,15 @@
-"""Use cases of ratings: rate and review, delete, the rating command (PATCH and event)."""
+"""Use cases of ratings: rate and review, delete, like, the rating command (PATCH and event)."""
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from chorus_backbone import mongo
 from chorus_backbone.errors import ChorusError, ErrorKind
+from chorus_backbone.unit_of_work import Inbox, Transaction, UnitOfWork
+from chorus_schemas import Envelope
 from chorus_schemas.events.ratings import RatingChanged, ReviewLiked, ReviewPosted
-from reviews.bootstrap import ReviewsService
 from reviews.domain.models import Aggregate, Rating
 from reviews.domain.scores import check_review_text, to_half_stars, to_score
+from reviews.store.ports import AlbumRepository, RatingRepository
 
 EXCERPT_LENGTH = 280
 
@@ -44,167 +45,159 @@ def _changed(rating: Rating, aggregate: Aggregate, new: int | None, old: int | N
     )
 
 
-async def rate(
-    service: ReviewsService, user_id: int, album_id: int, score: float, text: str | None, spoiler: bool
-) -> Rating:
-    """Rate an album (and optionally review it); rating again replaces the previous one."""
-    half_stars = to_half_stars(score)
-    text = check_review_text(text)
-    fresh_id = await service.ratings.next_id()
-    now = datetime.now(UTC)
+class Ratings:
+    """Ratings, reviews and likes; every change keeps its album's aggregate exact."""
 
-    async def change(session: mongo.Session) -> Rating:
-        existing = await service.ratings.of_user_for_album(user_id, album_id, session=session)
-        old = existing.half_stars if existing else None
-        aggregate = await service.albums.apply_rating_change(album_id, old, half_stars, session=session)
+    def __init__(
+        self,
+        albums: AlbumRepository,
+        ratings: RatingRepository,
+        unit_of_work: UnitOfWork,
+        commands_inbox: Inbox,
+    ) -> None:
+        self.albums = albums
+        self.ratings = ratings
+        self.unit_of_work = unit_of_work
+        self.commands_inbox = commands_inbox
+
+    async def _move(
+        self, transaction: Transaction, album_id: int, old: int | None, new: int | None
+    ) -> Aggregate:
+        aggregate = await self.albums.apply_rating_change(album_id, old, new, session=transaction.session)
         if aggregate is None:
             raise _unknown_album()
-        rating = (
-            replace(existing, half_stars=half_stars, text=text, spoiler=spoiler, updated_at=now)
-            if existing
-            else Rating(fresh_id, album_id, user_id, half_stars, text, spoiler, 0, now, now)
+        return aggregate
+
+    async def rate(
+        self, user_id: int, album_id: int, score: float, text: str | None, spoiler: bool
+    ) -> Rating:
+        """Rate an album (and optionally review it); rating again replaces the previous one."""
+        half_stars = to_half_stars(score)
+        text = check_review_text(text)
+        fresh_id = await self.ratings.next_id()
+        now = datetime.now(UTC)
+
+        async def change(transaction: Transaction) -> Rating:
+            existing = await self.ratings.of_user_for_album(user_id, album_id, session=transaction.session)
+            old = existing.half_stars if existing else None
+            aggregate = await self._move(transaction, album_id, old, half_stars)
+            rating = (
+                replace(existing, half_stars=half_stars, text=text, spoiler=spoiler, updated_at=now)
+                if existing
+                else Rating(fresh_id, album_id, user_id, half_stars, text, spoiler, 0, now, now)
+            )
+            await self.ratings.save(rating, session=transaction.session)
+            transaction.record(_changed(rating, aggregate, half_stars, old))
+            if text and (existing is None or existing.text != text):
+                transaction.record(
+                    ReviewPosted(
+                        album_id=album_id,
+                        review_id=rating.id,
+                        user_id=user_id,
+                        score=to_score(half_stars),
+                        excerpt=text[:EXCERPT_LENGTH],
+                        spoiler=spoiler,
+                    )
+                )
+            return rating
+
+        return await self.unit_of_work.run(change)
+
+    async def unrate(self, user_id: int, album_id: int) -> None:
+        """Remove the caller's rating (and review) of an album."""
+
+        async def change(transaction: Transaction) -> None:
+            existing = await self.ratings.of_user_for_album(user_id, album_id, session=transaction.session)
+            if existing is None:
+                raise ChorusError(ErrorKind.NOT_FOUND, "no_rating", "you have not rated this album")
+            await self._remove(transaction, existing)
+
+        await self.unit_of_work.run(change)
+
+    async def _remove(self, transaction: Transaction, rating: Rating) -> None:
+        aggregate = await self._move(transaction, rating.album_id, rating.half_stars, None)
+        await self.ratings.delete(rating.id, session=transaction.session)
+        transaction.record(_changed(rating, aggregate, None, rating.half_stars))
+
+    async def _named_rating(self, transaction: Transaction, command: RatingCommand) -> Rating | None:
+        if command.rating_id is not None:
+            return await self.ratings.get(command.rating_id, session=transaction.session)
+        assert command.album_id is not None
+        assert command.user_id is not None
+        return await self.ratings.of_user_for_album(
+            command.user_id, command.album_id, session=transaction.session
         )
-        await service.ratings.save(rating, session=session)
-        outbox = service.runtime.outbox
-        await outbox.add(_changed(rating, aggregate, half_stars, old), session=session)
-        if text and (existing is None or existing.text != text):
-            await outbox.add(
-                ReviewPosted(
-                    album_id=album_id,
-                    review_id=rating.id,
-                    user_id=user_id,
-                    score=to_score(half_stars),
-                    excerpt=text[:EXCERPT_LENGTH],
-                    spoiler=spoiler,
-                ),
-                session=session,
-            )
-        return rating
 
-    rating = await mongo.in_transaction(service.runtime.mongo_client, change)
-    service.runtime.relay.notify()
-    return rating
+    async def _create_from(self, transaction: Transaction, command: RatingCommand) -> None:
+        assert command.album_id is not None
+        assert command.user_id is not None
+        assert command.score is not None
+        half_stars = to_half_stars(command.score)
+        aggregate = await self._move(transaction, command.album_id, None, half_stars)
+        now = datetime.now(UTC)
+        rating_id = await self.ratings.next_id()
+        rating = Rating(rating_id, command.album_id, command.user_id, half_stars, None, False, 0, now, now)
+        await self.ratings.save(rating, session=transaction.session)
+        transaction.record(_changed(rating, aggregate, half_stars, None))
 
+    async def _apply(self, transaction: Transaction, command: RatingCommand) -> None:
+        """Set or delete the rating the command names, inside ``transaction``."""
+        rating = await self._named_rating(transaction, command)
+        if rating is None and command.rating_id is None and not command.delete and command.score is not None:
+            await self._create_from(transaction, command)
+            return
+        if rating is None:
+            raise ChorusError(ErrorKind.NOT_FOUND, "unknown_rating", "there is no such rating")
+        if command.delete:
+            await self._remove(transaction, rating)
+            return
+        if command.score is None:
+            raise ChorusError(ErrorKind.INVALID, "score_required", "give a score, or del=true to delete")
+        half_stars = to_half_stars(command.score)
+        aggregate = await self._move(transaction, rating.album_id, rating.half_stars, half_stars)
+        await self.ratings.set_half_stars(rating.id, half_stars, session=transaction.session)
+        transaction.record(_changed(rating, aggregate, half_stars, rating.half_stars))
 
-async def unrate(service: ReviewsService, user_id: int, album_id: int) -> None:
-    """Remove the caller's rating (and review) of an album."""
+    async def apply_command(self, command: RatingCommand) -> None:
+        """The compatibility PATCH: the same change the UpdateRatingRequested command makes."""
+        if not command.delete and command.score is not None:
+            to_half_stars(command.score)  # refuse a bad score before touching anything
 
-    async def change(session: mongo.Session) -> None:
-        existing = await service.ratings.of_user_for_album(user_id, album_id, session=session)
-        if existing is None:
-            raise ChorusError(ErrorKind.NOT_FOUND, "no_rating", "you have not rated this album")
-        await _remove(service, existing, session)
+        async def change(transaction: Transaction) -> None:
+            await self._apply(transaction, command)
 
-    await mongo.in_transaction(service.runtime.mongo_client, change)
-    service.runtime.relay.notify()
+        await self.unit_of_work.run(change)
 
+    async def apply_requested(self, envelope: Envelope, command: RatingCommand) -> bool:
+        """The command as an event: applied once however often it is delivered."""
 
-async def _remove(service: ReviewsService, rating: Rating, session: mongo.Session) -> None:
-    aggregate = await service.albums.apply_rating_change(
-        rating.album_id, rating.half_stars, None, session=session
-    )
-    if aggregate is None:
-        raise _unknown_album()
-    await service.ratings.delete(rating.id, session=session)
-    await service.runtime.outbox.add(_changed(rating, aggregate, None, rating.half_stars), session=session)
+        async def change(transaction: Transaction) -> None:
+            await self._apply(transaction, command)
 
+        return await self.unit_of_work.run_once(self.commands_inbox, envelope, change)
 
-async def _named_rating(
-    service: ReviewsService, command: RatingCommand, session: mongo.Session
-) -> Rating | None:
-    if command.rating_id is not None:
-        return await service.ratings.get(command.rating_id, session=session)
-    assert command.album_id is not None
-    assert command.user_id is not None
-    return await service.ratings.of_user_for_album(command.user_id, command.album_id, session=session)
+    async def set_like(self, user_id: int, review_id: int, liked: bool) -> int:
+        """Like or unlike someone else's review; returns its like count. Repeating is harmless."""
 
+        async def change(transaction: Transaction) -> int:
+            review = await self.ratings.get(review_id, session=transaction.session)
+            if review is None or not review.text:
+                raise ChorusError(ErrorKind.NOT_FOUND, "unknown_review", "there is no such review")
+            if review.user_id == user_id:
+                raise ChorusError(ErrorKind.BAD_REQUEST, "own_review", "you cannot like your own review")
+            mark = self.ratings.like if liked else self.ratings.unlike
+            changed = await mark(review_id, user_id, session=transaction.session)
+            likes = review.likes + (1 if liked else -1) * changed
+            if changed:
+                transaction.record(
+                    ReviewLiked(
+                        album_id=review.album_id,
+                        review_id=review_id,
+                        user_id=user_id,
+                        liked=liked,
+                        likes=likes,
+                    )
+                )
+            return likes
 
-async def _create_from(service: ReviewsService, command: RatingCommand, session: mongo.Session) -> None:
-    assert command.album_id is not None
-    assert command.user_id is not None
-    assert command.score is not None
-    half_stars = to_half_stars(command.score)
-    aggregate = await service.albums.apply_rating_change(command.album_id, None, half_stars, session=session)
-    if aggregate is None:
-        raise _unknown_album()
-    now = datetime.now(UTC)
-    rating = Rating(
-        await service.ratings.next_id(),
-        command.album_id,
-        command.user_id,
-        half_stars,
-        None,
-        False,
-        0,
-        now,
-        now,
-    )
-    await service.ratings.save(rating, session=session)
-    await service.runtime.outbox.add(_changed(rating, aggregate, half_stars, None), session=session)
-
-
-async def apply_command_in(service: ReviewsService, command: RatingCommand, session: mongo.Session) -> None:
-    """Set or delete the rating the command names, inside the caller's transaction."""
-    rating = await _named_rating(service, command, session)
-    if rating is None and command.rating_id is None and not command.delete and command.score is not None:
-        await _create_from(service, command, session)
-        return
-    if rating is None:
-        raise ChorusError(ErrorKind.NOT_FOUND, "unknown_rating", "there is no such rating")
-    if command.delete:
-        await _remove(service, rating, session)
-        return
-    if command.score is None:
-        raise ChorusError(ErrorKind.INVALID, "score_required", "give a score, or del=true to delete")
-    half_stars = to_half_stars(command.score)
-    aggregate = await service.albums.apply_rating_change(
-        rating.album_id, rating.half_stars, half_stars, session=session
-    )
-    if aggregate is None:
-        raise _unknown_album()
-    await service.ratings.set_half_stars(rating.id, half_stars, session=session)
-    await service.runtime.outbox.add(
-        _changed(rating, aggregate, half_stars, rating.half_stars), session=session
-    )
-
-
-async def apply_command(service: ReviewsService, command: RatingCommand) -> None:
-    """The compatibility PATCH: the same change the UpdateRatingRequested command makes."""
-    if not command.delete and command.score is not None:
-        to_half_stars(command.score)  # refuse a bad score before touching anything
-
-    async def change(session: mongo.Session) -> None:
-        await apply_command_in(service, command, session)
-
-    await mongo.in_transaction(service.runtime.mongo_client, change)
-    service.runtime.relay.notify()
-
-
-async def set_like(service: ReviewsService, user_id: int, review_id: int, liked: bool) -> int:
-    """Like or unlike someone else's review; returns its like count. Repeating is harmless."""
-
-    async def change(session: mongo.Session) -> int:
-        review = await service.ratings.get(review_id, session=session)
-        if review is None or not review.text:
-            raise ChorusError(ErrorKind.NOT_FOUND, "unknown_review", "there is no such review")
-        if review.user_id == user_id:
-            raise ChorusError(ErrorKind.BAD_REQUEST, "own_review", "you cannot like your own review")
-        ratings = service.ratings
-        changed = await (ratings.like if liked else ratings.unlike)(review_id, user_id, session=session)
-        likes = review.likes + (1 if liked else -1) * changed
-        if changed:
-            await service.runtime.outbox.add(
-                ReviewLiked(
-                    album_id=review.album_id,
-                    review_id=review_id,
-                    user_id=user_id,
-                    liked=liked,
-                    likes=likes,
-                ),
-                session=session,
-            )
-        return likes
-
-    likes = await mongo.in_transaction(service.runtime.mongo_client, change)
-    service.runtime.relay.notify()
-    return likes
+        return await self.unit_of_work.run(change)

@@ -1,23 +1,13 @@
 """The catalog in MongoDB, each album carrying its rating aggregate."""
 
 import re
-from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
 from chorus_backbone.mongo import Database, Document, Session, next_sequence
-from reviews.domain.models import Aggregate, Album
+from reviews.domain.models import Aggregate, Album, AlbumSort
 from reviews.domain.scores import average
-
-
-class AlbumSort(StrEnum):
-    RATING = "rating"
-    COUNT = "count"
-    DATE = "date"
-    TITLE = "title"
-
 
 _SORTS: dict[AlbumSort, list[tuple[str, int]]] = {
     AlbumSort.RATING: [("avg_rating", DESCENDING), ("ratings_count", DESCENDING), ("_id", ASCENDING)],
@@ -113,7 +103,7 @@ class MongoAlbumRepository:
         return [_album(document) async for document in cursor]
 
     async def apply_rating_change(
-        self, album_id: int, old: int | None, new: int | None, *, session: Session
+        self, album_id: int, old: int | None, new: int | None, *, session: Session | None
     ) -> Aggregate | None:
         """Move one rating from half-star ``old`` to ``new`` (None: absent); the new aggregate."""
         increments: dict[str, int] = {
@@ -135,16 +125,3 @@ class MongoAlbumRepository:
         avg = average(updated["half_star_sum"], updated["ratings_count"])
         await self.albums.update_one({"_id": album_id}, {"$set": {"avg_rating": avg}}, session=session)
         return _aggregate({**updated, "avg_rating": avg})
-
-
-def new_album(
-    album_id: int, title: str, artist: str, year: int | None, genres: list[str], now: datetime
-) -> Album:
-    return Album(
-        id=album_id,
-        title=title,
-        artist=artist,
-        year=year,
-        genres=sorted({genre.casefold() for genre in genres}),
-        created_at=now,
-    )

@@ -1,17 +1,11 @@
 """Ratings and reviews in MongoDB (one per user and album), and likes of reviews."""
 
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from pymongo import ASCENDING, DESCENDING
 
 from chorus_backbone.mongo import Database, Document, Session, next_sequence
-from reviews.domain.models import Rating
-
-
-class ReviewSort(StrEnum):
-    NEWEST = "newest"
-    MOST_LIKED = "most_liked"
+from reviews.domain.models import Rating, ReviewSort
 
 
 def _rating(document: Document) -> Rating:
@@ -55,11 +49,13 @@ class MongoRatingRepository:
         document = await self.ratings.find_one({"_id": rating_id}, session=session)
         return _rating(document) if document else None
 
-    async def of_user_for_album(self, user_id: int, album_id: int, *, session: Session) -> Rating | None:
+    async def of_user_for_album(
+        self, user_id: int, album_id: int, *, session: Session | None
+    ) -> Rating | None:
         document = await self.ratings.find_one({"album_id": album_id, "user_id": user_id}, session=session)
         return _rating(document) if document else None
 
-    async def save(self, rating: Rating, *, session: Session) -> None:
+    async def save(self, rating: Rating, *, session: Session | None) -> None:
         await self.ratings.replace_one(
             {"_id": rating.id},
             {
@@ -76,14 +72,14 @@ class MongoRatingRepository:
             session=session,
         )
 
-    async def set_half_stars(self, rating_id: int, half_stars: int, *, session: Session) -> None:
+    async def set_half_stars(self, rating_id: int, half_stars: int, *, session: Session | None) -> None:
         await self.ratings.update_one(
             {"_id": rating_id},
             {"$set": {"half_stars": half_stars, "updated_at": datetime.now(UTC)}},
             session=session,
         )
 
-    async def delete(self, rating_id: int, *, session: Session) -> None:
+    async def delete(self, rating_id: int, *, session: Session | None) -> None:
         await self.ratings.delete_one({"_id": rating_id}, session=session)
         await self.likes.delete_many({"review_id": rating_id}, session=session)
 
@@ -105,7 +101,7 @@ class MongoRatingRepository:
         )
         return [_rating(document) async for document in cursor]
 
-    async def like(self, review_id: int, user_id: int, *, session: Session) -> bool:
+    async def like(self, review_id: int, user_id: int, *, session: Session | None) -> bool:
         """Record a like; False when this user already liked it."""
         marker = {"_id": f"{review_id}:{user_id}"}
         if await self.likes.find_one(marker, session=session):
@@ -114,7 +110,7 @@ class MongoRatingRepository:
         await self.ratings.update_one({"_id": review_id}, {"$inc": {"likes": 1}}, session=session)
         return True
 
-    async def unlike(self, review_id: int, user_id: int, *, session: Session) -> bool:
+    async def unlike(self, review_id: int, user_id: int, *, session: Session | None) -> bool:
         deleted = await self.likes.delete_one({"_id": f"{review_id}:{user_id}"}, session=session)
         if not deleted.deleted_count:
             return False

@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from chorus_backbone.request_auth import CallingService
-from reviews.api.deps import Reviews
+from reviews.api.deps import RatingsHandler
 from reviews.api.models import Confirmation, ScoreIn
-from reviews.handlers.ratings import RatingCommand, apply_command
+from reviews.handlers.ratings import RatingCommand
 
 router = APIRouter(prefix="/api/users/ratings", tags=["compatibility"])
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/users/ratings", tags=["compatibility"])
 @router.patch("/upd", response_model=Confirmation)
 async def update_rating(
     _: CallingService,
-    reviews: Reviews,
+    ratings: RatingsHandler,
     id: Annotated[int, Query(ge=1, le=2**53, description="A rating id.")],
     delete: Annotated[bool, Query(alias="del", description="true deletes the rating.")] = False,
     score: Annotated[float | None, Query(description="The new score (or in the JSON body).")] = None,
@@ -27,5 +27,5 @@ async def update_rating(
 ) -> Confirmation:
     """Set (`score`) or delete (`del=true`) a rating by id; services only."""
     new_score = score if score is not None else (body.score if body else None)
-    await apply_command(reviews, RatingCommand(rating_id=id, score=new_score, delete=delete))
+    await ratings.apply_command(RatingCommand(rating_id=id, score=new_score, delete=delete))
     return Confirmation(message="rating deleted" if delete else "rating updated", id=id)

@@ -5,17 +5,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from chorus_backbone.request_auth import CurrentUser
-from reviews.api.deps import AlbumId, Limit, Offset, Reviews
+from reviews.api.deps import AlbumId, CatalogHandler, Limit, Offset
 from reviews.api.models import AlbumDetail, AlbumOut, NewAlbum
-from reviews.handlers import catalog
-from reviews.store.albums import AlbumSort
+from reviews.domain.models import AlbumSort
+from reviews.handlers.catalog import AlbumFacts
 
 router = APIRouter(prefix="/api/music", tags=["music"])
 
 
 @router.get("/albums", response_model=list[AlbumOut])
 async def search_albums(
-    reviews: Reviews,
+    catalog: CatalogHandler,
     q: Annotated[str | None, Query(max_length=100, description="Part of a title or artist.")] = None,
     genre: Annotated[str | None, Query(max_length=50)] = None,
     year: Annotated[int | None, Query(ge=1000, le=2100)] = None,
@@ -25,19 +25,19 @@ async def search_albums(
 ) -> list[AlbumOut]:
     """Search the catalog; each album with its average rating and count."""
     albums = await catalog.search_albums(
-        reviews, text=q, genre=genre, year=year, sort=sort, limit=limit, offset=offset
+        text=q, genre=genre, year=year, sort=sort, limit=limit, offset=offset
     )
     return [AlbumOut.of(album) for album in albums]
 
 
 @router.get("/albums/{album_id}", response_model=AlbumDetail)
-async def album(album_id: AlbumId, reviews: Reviews) -> AlbumDetail:
+async def album(album_id: AlbumId, catalog: CatalogHandler) -> AlbumDetail:
     """One album with its rating histogram (0.5 … 5.0)."""
-    return AlbumDetail.of(await catalog.find_album(reviews, album_id))
+    return AlbumDetail.of(await catalog.find_album(album_id))
 
 
 @router.post("/albums", status_code=status.HTTP_201_CREATED, response_model=AlbumOut)
-async def add_album(body: NewAlbum, _: CurrentUser, reviews: Reviews) -> AlbumOut:
+async def add_album(body: NewAlbum, _: CurrentUser, catalog: CatalogHandler) -> AlbumOut:
     """Add an album to the catalog."""
-    facts = catalog.AlbumFacts(title=body.title, artist=body.artist, year=body.year, genres=body.genres)
-    return AlbumOut.of(await catalog.add_album(reviews, facts))
+    facts = AlbumFacts(title=body.title, artist=body.artist, year=body.year, genres=body.genres)
+    return AlbumOut.of(await catalog.add_album(facts))

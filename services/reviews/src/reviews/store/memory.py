@@ -1,0 +1,169 @@
+"""In-memory repositories for unit tests of the handlers.
+
+The same contract tests run against these and the MongoDB ones
+(``tests/integration/test_repositories.py``), so a fake cannot drift from the real store.
+"""
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from pymongo.errors import DuplicateKeyError
+
+from chorus_backbone.mongo import Session
+from reviews.domain.models import Aggregate, Album, AlbumSort, Rating, ReviewSort
+from reviews.domain.scores import average
+
+
+def _sort_key(sort: AlbumSort, album: Album) -> tuple[object, ...]:
+    aggregate = album.aggregate
+    match sort:
+        case AlbumSort.RATING:
+            return (-aggregate.avg_rating, -aggregate.ratings_count, album.id)
+        case AlbumSort.COUNT:
+            return (-aggregate.ratings_count, -aggregate.avg_rating, album.id)
+        case AlbumSort.DATE:
+            return (-(album.year or 0), album.id)
+        case AlbumSort.TITLE:
+            return (album.title.casefold(), album.id)
+
+
+class InMemoryAlbumRepository:
+    def __init__(self) -> None:
+        self.albums: dict[int, Album] = {}
+        self._last_id = 0
+
+    async def next_id(self) -> int:
+        self._last_id += 1
+        return self._last_id
+
+    async def add(self, album: Album, *, session: Session | None = None) -> None:
+        key = (album.artist.casefold(), album.title.casefold())
+        if key in await self.known_keys():
+            raise DuplicateKeyError("unique_album")
+        self.albums[album.id] = album
+
+    async def get(self, album_id: int, *, session: Session | None = None) -> Album | None:
+        return self.albums.get(album_id)
+
+    async def known_keys(self) -> set[tuple[str, str]]:
+        return {(album.artist.casefold(), album.title.casefold()) for album in self.albums.values()}
+
+    async def search(
+        self,
+        *,
+        text: str | None,
+        genre: str | None,
+        year: int | None,
+        sort: AlbumSort,
+        limit: int,
+        offset: int,
+    ) -> list[Album]:
+        found = [
+            album
+            for album in self.albums.values()
+            if (
+                not text
+                or text.casefold() in album.title.casefold()
+                or text.casefold() in album.artist.casefold()
+            )
+            and (not genre or genre.casefold() in album.genres)
+            and (year is None or album.year == year)
+        ]
+        return sorted(found, key=lambda album: _sort_key(sort, album))[offset : offset + limit]
+
+    async def apply_rating_change(
+        self, album_id: int, old: int | None, new: int | None, *, session: Session | None
+    ) -> Aggregate | None:
+        album = self.albums.get(album_id)
+        if album is None:
+            return None
+        histogram = dict(album.aggregate.histogram)
+        if old is not None:
+            histogram[old] = histogram.get(old, 0) - 1
+        if new is not None:
+            histogram[new] = histogram.get(new, 0) + 1
+        count = album.aggregate.ratings_count + (new is not None) - (old is not None)
+        half_star_sum = album.aggregate.half_star_sum + (new or 0) - (old or 0)
+        aggregate = Aggregate(
+            count, half_star_sum, average(half_star_sum, count), {k: v for k, v in histogram.items() if v}
+        )
+        self.albums[album_id] = replace(album, aggregate=aggregate)
+        return aggregate
+
+
+class InMemoryRatingRepository:
+    def __init__(self) -> None:
+        self.ratings: dict[int, Rating] = {}
+        self.likes: set[tuple[int, int]] = set()
+        self._last_id = 0
+
+    async def next_id(self) -> int:
+        self._last_id += 1
+        return self._last_id
+
+    async def get(self, rating_id: int, *, session: Session | None = None) -> Rating | None:
+        return self.ratings.get(rating_id)
+
+    async def of_user_for_album(
+        self, user_id: int, album_id: int, *, session: Session | None
+    ) -> Rating | None:
+        return next(
+            (r for r in self.ratings.values() if r.user_id == user_id and r.album_id == album_id), None
+        )
+
+    async def save(self, rating: Rating, *, session: Session | None) -> None:
+        self.ratings[rating.id] = rating
+
+    async def set_half_stars(self, rating_id: int, half_stars: int, *, session: Session | None) -> None:
+        if rating_id in self.ratings:
+            self.ratings[rating_id] = replace(
+                self.ratings[rating_id], half_stars=half_stars, updated_at=datetime.now(UTC)
+            )
+
+    async def delete(self, rating_id: int, *, session: Session | None) -> None:
+        self.ratings.pop(rating_id, None)
+        self.likes = {like for like in self.likes if like[0] != rating_id}
+
+    async def for_album(self, album_id: int, *, sort: ReviewSort, limit: int, offset: int) -> list[Rating]:
+        of_album = [r for r in self.ratings.values() if r.album_id == album_id]
+        if sort is ReviewSort.NEWEST:
+            ordered = sorted(of_album, key=lambda r: (r.updated_at, r.id), reverse=True)
+        else:
+            ordered = sorted(of_album, key=lambda r: (r.likes, r.updated_at), reverse=True)
+        return ordered[offset : offset + limit]
+
+    async def by_users(self, user_ids: list[int], *, limit: int, offset: int) -> list[Rating]:
+        found = [r for r in self.ratings.values() if r.user_id in user_ids]
+        return sorted(found, key=lambda r: (r.updated_at, r.id), reverse=True)[offset : offset + limit]
+
+    async def like(self, review_id: int, user_id: int, *, session: Session | None) -> bool:
+        if (review_id, user_id) in self.likes:
+            return False
+        self.likes.add((review_id, user_id))
+        self._add_likes(review_id, 1)
+        return True
+
+    async def unlike(self, review_id: int, user_id: int, *, session: Session | None) -> bool:
+        if (review_id, user_id) not in self.likes:
+            return False
+        self.likes.discard((review_id, user_id))
+        self._add_likes(review_id, -1)
+        return True
+
+    def _add_likes(self, review_id: int, change: int) -> None:
+        if (rating := self.ratings.get(review_id)) is not None:
+            self.ratings[review_id] = replace(rating, likes=rating.likes + change)
+
+
+class InMemoryPeopleDirectory:
+    def __init__(
+        self, names: dict[int, str] | None = None, friends: dict[int, list[int]] | None = None
+    ) -> None:
+        self.names = names or {}
+        self.friends = friends or {}
+
+    async def usernames(self, user_ids: list[int]) -> dict[int, str]:
+        return {user_id: self.names[user_id] for user_id in user_ids if user_id in self.names}
+
+    async def friends_of(self, user_id: int) -> list[int]:
+        return list(self.friends.get(user_id, []))

@@ -1,0 +1,59 @@
+"""What the reviews handlers need of storage, as small ports (MongoDB and in-memory adapters)."""
+
+from typing import Protocol
+
+from chorus_backbone.mongo import Session
+from reviews.domain.models import Aggregate, Album, AlbumSort, Rating, ReviewSort
+
+
+class AlbumRepository(Protocol):
+    """The catalog, each album with its rating aggregate."""
+
+    async def next_id(self) -> int: ...
+    async def add(self, album: Album, *, session: Session | None = None) -> None: ...
+    async def get(self, album_id: int, *, session: Session | None = None) -> Album | None: ...
+    async def known_keys(self) -> set[tuple[str, str]]: ...
+    async def search(
+        self,
+        *,
+        text: str | None,
+        genre: str | None,
+        year: int | None,
+        sort: AlbumSort,
+        limit: int,
+        offset: int,
+    ) -> list[Album]: ...
+    async def apply_rating_change(
+        self, album_id: int, old: int | None, new: int | None, *, session: Session | None
+    ) -> Aggregate | None:
+        """Move one rating from half-star ``old`` to ``new`` (None: absent); the new aggregate."""
+        ...
+
+
+class RatingRepository(Protocol):
+    """Ratings and reviews (one per user and album), and likes of reviews."""
+
+    async def next_id(self) -> int: ...
+    async def get(self, rating_id: int, *, session: Session | None = None) -> Rating | None: ...
+    async def of_user_for_album(
+        self, user_id: int, album_id: int, *, session: Session | None
+    ) -> Rating | None: ...
+    async def save(self, rating: Rating, *, session: Session | None) -> None: ...
+    async def set_half_stars(self, rating_id: int, half_stars: int, *, session: Session | None) -> None: ...
+    async def delete(self, rating_id: int, *, session: Session | None) -> None: ...
+    async def for_album(
+        self, album_id: int, *, sort: ReviewSort, limit: int, offset: int
+    ) -> list[Rating]: ...
+    async def by_users(self, user_ids: list[int], *, limit: int, offset: int) -> list[Rating]: ...
+    async def like(self, review_id: int, user_id: int, *, session: Session | None) -> bool:
+        """Record a like; False when this user already liked it."""
+        ...
+
+    async def unlike(self, review_id: int, user_id: int, *, session: Session | None) -> bool: ...
+
+
+class PeopleDirectory(Protocol):
+    """Who is who, as users.events told this service."""
+
+    async def usernames(self, user_ids: list[int]) -> dict[int, str]: ...
+    async def friends_of(self, user_id: int) -> list[int]: ...
