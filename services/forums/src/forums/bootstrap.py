@@ -5,37 +5,47 @@ from dataclasses import dataclass
 from chorus_backbone.auth import TokenCodec
 from chorus_backbone.projection import LiveProjection
 from chorus_backbone.runtime import Runtime
-from forums.handlers.message_log import MessageLog
+from forums.domain.models import Message
+from forums.handlers.records import Records
+from forums.handlers.room_events import RoomEvents
+from forums.handlers.room_session import LiveRoomParts, Lobby
+from forums.handlers.rooms import Rooms
 from forums.live.announcer import PresenceAnnouncer
 from forums.live.bus import RoomBus
 from forums.live.hub import LocalHub
+from forums.live.member import MemberConnections
 from forums.live.presence import Presence
 from forums.projection import FORUMS_PROJECTION
 from forums.settings import ForumsSettings
-from forums.store.projections import MongoForumProjections
+from forums.store.message_log import MessageLog
+from forums.store.projections import LiveForumProjections, MongoForumProjections
 from forums.store.records import MongoRecordRepository
 from forums.store.rooms import MongoRoomRepository
 
 
 @dataclass
 class ForumsService:
-    """Everything the handlers use, built once per process."""
+    """The service's parts and its handlers, built once per process."""
 
     settings: ForumsSettings
     runtime: Runtime
-    rooms: MongoRoomRepository
-    message_log: MessageLog
-    records: MongoRecordRepository
+    room_store: MongoRoomRepository
+    record_store: MongoRecordRepository
     projections: LiveProjection[MongoForumProjections]
     presence: Presence
     bus: RoomBus
     announcer: PresenceAnnouncer
     hub: LocalHub
     tokens: TokenCodec
+    members: MemberConnections
+    rooms: Rooms
+    records: Records
+    lobby: Lobby
+    room_events: RoomEvents
 
     async def ensure_indexes(self) -> None:
-        await self.rooms.ensure_indexes()
-        await self.records.ensure_indexes()
+        await self.room_store.ensure_indexes()
+        await self.record_store.ensure_indexes()
         await self.projections.ensure_indexes()
 
 
@@ -45,17 +55,43 @@ def bootstrap(settings: ForumsSettings) -> ForumsService:
     prefix = f"{settings.redis_key_prefix}forums:"
     presence = Presence(runtime.redis, prefix=prefix, ttl_seconds=settings.presence_ttl_seconds)
     bus = RoomBus(runtime.redis, prefix=prefix)
-    rooms = MongoRoomRepository(database)
+    announcer = PresenceAnnouncer(presence, bus, window_seconds=settings.presence_announce_seconds)
+    room_store = MongoRoomRepository(database)
+    record_store = MongoRecordRepository(database)
+    projections = LiveProjection(runtime.mongo_client, database, FORUMS_PROJECTION)
+    tokens = TokenCodec(settings.token_keys())
+    hub = LocalHub()
+    uow = runtime.unit_of_work
+    rooms = Rooms(room_store, presence, bus, LiveForumProjections(projections), uow, settings)
+
+    async def fetch_after(room_id: int, after_id: int, limit: int) -> list[Message]:
+        return await room_store.after(room_id, after_id, limit=limit)
+
+    parts = LiveRoomParts(
+        rooms=room_store,
+        room_handlers=rooms,
+        message_log=MessageLog(room_store, uow),
+        presence=presence,
+        fan_out=bus,
+        announcer=announcer,
+        unit_of_work=uow,
+        tokens=tokens,
+        settings=settings,
+    )
     return ForumsService(
         settings=settings,
         runtime=runtime,
-        rooms=rooms,
-        message_log=MessageLog(runtime.mongo_client, rooms, runtime.outbox),
-        records=MongoRecordRepository(database),
-        projections=LiveProjection(runtime.mongo_client, database, FORUMS_PROJECTION),
+        room_store=room_store,
+        record_store=record_store,
+        projections=projections,
         presence=presence,
         bus=bus,
-        announcer=PresenceAnnouncer(presence, bus, window_seconds=settings.presence_announce_seconds),
-        hub=LocalHub(),
-        tokens=TokenCodec(settings.token_keys()),
+        announcer=announcer,
+        hub=hub,
+        tokens=tokens,
+        members=MemberConnections(hub, fetch_after, queue_size=settings.member_queue_size),
+        rooms=rooms,
+        records=Records(record_store, uow, settings),
+        lobby=Lobby(parts),
+        room_events=RoomEvents(room_store, presence, bus, projections.apply),
     )

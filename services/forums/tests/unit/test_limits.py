@@ -1,4 +1,4 @@
-from forums.domain.frames import CLIENT_FRAME, Mute, Say
+from chorus_schemas.live_room import CLIENT_FRAME, Mute, Say
 from forums.domain.limits import StrikeCounter, TokenBucket
 
 

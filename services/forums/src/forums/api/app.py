@@ -11,7 +11,6 @@ from chorus_backbone.runtime import Runtime
 from forums.api.routes import games, lobby, records
 from forums.bootstrap import ForumsService, bootstrap
 from forums.events.subscribers import ratings_consumer, users_consumer
-from forums.handlers.rooms import sweep
 from forums.settings import ForumsSettings
 
 logger = logging.getLogger(__name__)
@@ -23,15 +22,16 @@ async def _keep_presence(service: ForumsService) -> None:
         await asyncio.sleep(service.settings.presence_heartbeat_seconds)
         try:
             await service.presence.renew(service.hub.entries())
-            await sweep(service)
+            await service.rooms.sweep()
         except Exception:
             logger.exception("presence upkeep failed; trying again")
 
 
 def create_app(settings: ForumsSettings | None = None) -> FastAPI:
     service = bootstrap(settings or ForumsSettings())
-    service.runtime.add_consumer(ratings_consumer(service))
-    service.runtime.add_consumer(users_consumer(service))
+    runtime = service.runtime
+    runtime.add_consumer(ratings_consumer(runtime, service.projections, service.room_events))
+    runtime.add_consumer(users_consumer(runtime, service.projections, service.room_events))
     tasks: list[asyncio.Task[None]] = []
 
     async def on_prepare(_: Runtime) -> None:
@@ -64,4 +64,8 @@ def create_app(settings: ForumsSettings | None = None) -> FastAPI:
     )
     app.state.forums = service
     app.state.tokens = service.tokens
+    app.state.rooms = service.rooms
+    app.state.records = service.records
+    app.state.lobby = service.lobby
+    app.state.members = service.members
     return app

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 
+from chorus_schemas.live_room import presence_frame
 from forums.live.bus import RoomBus
 from forums.live.presence import Presence
 
@@ -37,7 +38,7 @@ class PresenceAnnouncer:
         try:
             members = await self.presence.members(room_id)
             if members:
-                await self.bus.publish(room_id, {"type": "presence", "members": members})
+                await self.bus.publish(room_id, presence_frame(members))
         except Exception:
             # The heartbeat sweep announces again; presence is eventually right.
             logger.exception("announcing presence in room %s failed", room_id)

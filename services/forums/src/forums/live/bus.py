@@ -10,11 +10,13 @@ repeats, so delivery to a member stays complete and in order.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
 from redis.asyncio import Redis
+
+from chorus_schemas.live_room import ServerFrame
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +29,23 @@ class RoomBus:
         self.prefix = f"{prefix}room:"
         self._task: asyncio.Task[None] | None = None
 
-    async def publish(self, room_id: int, frame: dict[str, Any]) -> None:
-        await self.redis.publish(f"{self.prefix}{room_id}", orjson.dumps(frame))
+    async def publish(
+        self,
+        room_id: int,
+        frame: ServerFrame,
+        *,
+        origin: str | None = None,
+        trace: Mapping[str, str] | None = None,
+    ) -> None:
+        """Send ``frame`` to the room on every replica; ``origin`` and ``trace`` travel beside it
+        (the connection that should not get it back, the trace its pushes join) and are
+        removed before any member sees the frame."""
+        carried: dict[str, Any] = dict(frame)
+        if origin is not None:
+            carried["origin"] = origin
+        if trace:
+            carried["trace"] = dict(trace)
+        await self.redis.publish(f"{self.prefix}{room_id}", orjson.dumps(carried))
 
     def start(self, deliver: Deliver) -> None:
         self._task = asyncio.create_task(self._listen(deliver), name="room-bus")

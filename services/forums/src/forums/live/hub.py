@@ -4,8 +4,9 @@ import asyncio
 from collections import defaultdict
 from typing import Any
 
+from chorus_schemas.live_room import CloseCode
 from forums.live import metrics
-from forums.live.member import CLOSE_GOING_AWAY, INTERNAL_KEYS, MemberConnection, Outgoing
+from forums.live.member import INTERNAL_KEYS, MemberConnection, Outgoing
 
 
 class LocalHub:
@@ -46,5 +47,5 @@ class LocalHub:
         reconnects with ``since`` (to another replica) gets every message it has not seen."""
         members = [member for members in self.rooms.values() for member in members]
         reason = "going away: reconnect with since to resume"
-        await asyncio.gather(*(member.close(CLOSE_GOING_AWAY, reason) for member in members))
+        await asyncio.gather(*(member.close(CloseCode.GOING_AWAY, reason) for member in members))
         return len(members)

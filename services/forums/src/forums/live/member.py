@@ -3,8 +3,8 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
 from uuid import uuid4
 
 import orjson
@@ -13,17 +13,23 @@ from opentelemetry.trace import SpanKind
 from starlette.websockets import WebSocket
 
 from chorus_backbone.tracing import attach_trace_headers, detach
-from forums.domain.frames import message_frame
+from chorus_schemas.live_room import CloseCode, ServerFrame, message_frame
+from forums.domain.models import Message
 from forums.live import metrics
-from forums.store.rooms import Message
 
 logger = logging.getLogger(__name__)
 _tracer = trace.get_tracer("chorus.forums.live")
 
 FetchAfter = Callable[[int, int, int], Awaitable[list[Message]]]
 
-CLOSE_TOO_SLOW = 4408
-CLOSE_GOING_AWAY = 1001
+
+class MemberRegistry(Protocol):
+    """Where this replica finds the members of a room when a frame arrives for it."""
+
+    def add(self, member: "MemberConnection") -> None: ...
+    def remove(self, member: "MemberConnection") -> None: ...
+
+
 INTERNAL_KEYS = frozenset({"origin", "trace"})
 
 
@@ -32,7 +38,7 @@ class Outgoing:
 
     __slots__ = ("_text", "data")
 
-    def __init__(self, data: dict[str, Any], text: str | None = None) -> None:
+    def __init__(self, data: Mapping[str, Any], text: str | None = None) -> None:
         self.data = data
         self._text = text
 
@@ -54,6 +60,7 @@ class MemberConnection:
     def __init__(
         self,
         websocket: WebSocket,
+        hub: "MemberRegistry",
         *,
         room_id: int,
         user_id: int,
@@ -62,6 +69,7 @@ class MemberConnection:
         fetch_after: FetchAfter,
     ) -> None:
         self.websocket = websocket
+        self.hub = hub
         self.room_id = room_id
         self.user_id = user_id
         self.username = username
@@ -72,7 +80,15 @@ class MemberConnection:
         self.writer: asyncio.Task[None] | None = None
         self.too_slow = False
 
-    def offer(self, frame: dict[str, Any] | Outgoing) -> None:
+    def listen(self) -> None:
+        """Receive the room's frames from now on; they wait in the queue until ``start``."""
+        self.hub.add(self)
+
+    def catch_up(self, until: int) -> None:
+        """Fill from the log up to message ``until`` (in stream order, before anything newer)."""
+        self.offer({"type": "catch_up", "until": until})
+
+    def offer(self, frame: Mapping[str, Any] | Outgoing) -> None:
         """Queue a frame; a member who lets the queue fill is disconnected (and may resume)."""
         try:
             self.queue.put_nowait(frame if isinstance(frame, Outgoing) else Outgoing(frame))
@@ -83,7 +99,7 @@ class MemberConnection:
                 asyncio.get_running_loop().create_task(self._close_slow())
 
     async def _close_slow(self) -> None:
-        await self.close(CLOSE_TOO_SLOW, "too slow: reconnect with since to resume")
+        await self.close(CloseCode.TOO_SLOW, "too slow: reconnect with since to resume")
 
     async def close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):  # the socket may be gone already: nothing to tell
@@ -94,12 +110,13 @@ class MemberConnection:
         self.writer = asyncio.create_task(self._write(), name=f"member-{self.id}")
 
     async def stop(self) -> None:
+        self.hub.remove(self)
         if self.writer is not None:
             self.writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.writer
 
-    async def send(self, frame: dict[str, Any] | Outgoing) -> None:
+    async def send(self, frame: ServerFrame | Outgoing) -> None:
         outgoing = frame if isinstance(frame, Outgoing) else Outgoing(frame)
         await self.websocket.send_text(outgoing.text)
         metrics.FRAMES_SENT.labels(str(outgoing.data.get("type", "unknown"))).inc()
@@ -131,7 +148,7 @@ class MemberConnection:
         try:
             with _tracer.start_as_current_span("room push", kind=SpanKind.INTERNAL) as span:
                 span.set_attribute("chorus.frame.type", str(visible.get("type")))
-                await self.send(visible)
+                await self.send(Outgoing(visible))
         finally:
             detach(token)
 
@@ -158,3 +175,25 @@ class MemberConnection:
                         message_frame(message.id, message.user_id, message.username, message.text, message.at)
                     )
                 self.last_id = message.id
+
+
+class MemberConnections:
+    """Makes the connection of each member who enters a room on this replica."""
+
+    def __init__(self, registry: MemberRegistry, fetch_after: FetchAfter, *, queue_size: int) -> None:
+        self.registry = registry
+        self.fetch_after = fetch_after
+        self.queue_size = queue_size
+
+    def connect(
+        self, websocket: WebSocket, *, room_id: int, user_id: int, username: str | None
+    ) -> MemberConnection:
+        return MemberConnection(
+            websocket,
+            self.registry,
+            room_id=room_id,
+            user_id=user_id,
+            username=username,
+            queue_size=self.queue_size,
+            fetch_after=self.fetch_after,
+        )

@@ -8,6 +8,8 @@ import time
 
 from redis.asyncio import Redis
 
+from chorus_schemas.live_room import UserRef, user_ref
+
 
 def _text(value: object) -> str:
     if isinstance(value, bytes):
@@ -65,14 +67,12 @@ class Presence:
         entries = await self.redis.zrangebyscore(self._entries(room_id), time.time(), "+inf")
         return {int(_text(entry).split(":", 1)[0]) for entry in entries}
 
-    async def members(self, room_id: int) -> list[dict[str, object]]:
+    async def members(self, room_id: int) -> list[UserRef]:
         ids = sorted(await self.member_ids(room_id))
         if not ids:
             return []
         names = await self.redis.hmget(self._names(room_id), [str(i) for i in ids])
-        return [
-            {"id": user_id, "username": _text(name) or None} for user_id, name in zip(ids, names, strict=True)
-        ]
+        return [user_ref(user_id, _text(name) or None) for user_id, name in zip(ids, names, strict=True)]
 
     async def forget(self, room_id: int) -> None:
         await self.redis.delete(self._entries(room_id), self._names(room_id))

@@ -2,7 +2,7 @@
 
 from chorus_backbone.friend_graph import MongoFriendGraph
 from chorus_backbone.mongo import Database, Session
-from chorus_backbone.projection import FIRST_GENERATION, Generation
+from chorus_backbone.projection import FIRST_GENERATION, Generation, LiveProjection
 
 
 class MongoForumProjections(MongoFriendGraph):
@@ -36,3 +36,20 @@ class MongoForumProjections(MongoFriendGraph):
     async def averages(self, album_ids: list[int]) -> dict[int, float]:
         cursor = self.albums.find({"_id": {"$in": album_ids}}, {"avg_rating": 1})
         return {document["_id"]: float(document.get("avg_rating", 0.0)) async for document in cursor}
+
+
+class LiveForumProjections:
+    """The forums projection's live generation (it changes when a replay switches it)."""
+
+    def __init__(self, projection: LiveProjection[MongoForumProjections]) -> None:
+        self.projection = projection
+
+    async def album_title(self, album_id: int) -> str | None:
+        album = await (await self.projection.current()).album(album_id)
+        return None if album is None else str(album.get("title", ""))
+
+    async def averages(self, album_ids: list[int]) -> dict[int, float]:
+        return await (await self.projection.current()).averages(album_ids)
+
+    async def friends_of(self, user_id: int) -> list[int]:
+        return await (await self.projection.current()).friends_of(user_id)

@@ -1,19 +1,11 @@
 """Saved room logs ("records"), each owned by one user."""
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pymongo import ASCENDING, DESCENDING
 
 from chorus_backbone.mongo import Database, Session, next_sequence
-
-
-@dataclass(frozen=True)
-class Record:
-    id: int
-    user_id: int
-    moves: list[str]
-    saved_at: datetime
+from forums.domain.models import Record
 
 
 class MongoRecordRepository:
@@ -24,7 +16,7 @@ class MongoRecordRepository:
     async def ensure_indexes(self) -> None:
         await self.records.create_index([("user_id", ASCENDING), ("saved_at", DESCENDING)], name="by_owner")
 
-    async def add(self, user_id: int, moves: list[str], *, session: Session, record_id: int) -> Record:
+    async def add(self, user_id: int, moves: list[str], *, session: Session | None, record_id: int) -> Record:
         record = Record(record_id, user_id, moves, datetime.now(UTC))
         await self.records.insert_one(
             {"_id": record.id, "user_id": user_id, "moves": moves, "saved_at": record.saved_at},

@@ -1,41 +1,13 @@
 """Rooms and their message logs in MongoDB; message ids count up per room."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
 from chorus_backbone.mongo import Database, Document, Session, next_sequence
-
-
-@dataclass(frozen=True)
-class Room:
-    id: int
-    creator_id: int
-    title: str
-    album_id: int | None
-    created_at: datetime
-    closed: bool
-
-
-@dataclass(frozen=True)
-class NewMessage:
-    user_id: int
-    username: str | None
-    text: str
-
-
-@dataclass(frozen=True)
-class Message:
-    room_id: int
-    id: int
-    user_id: int
-    username: str | None
-    text: str
-    at: datetime
-    deleted: bool
+from forums.domain.models import Message, NewMessage, Room
 
 
 def _room(document: Document) -> Room:
@@ -78,7 +50,7 @@ class MongoRoomRepository:
     async def next_id(self) -> int:
         return await next_sequence(self.database, "rooms")
 
-    async def add(self, room: Room, *, session: Session) -> None:
+    async def add(self, room: Room, *, session: Session | None) -> None:
         await self.rooms.insert_one(
             {
                 "_id": room.id,
@@ -106,7 +78,7 @@ class MongoRoomRepository:
     async def open_count_by(self, creator_id: int) -> int:
         return await self.rooms.count_documents({"creator_id": creator_id, "closed": False})
 
-    async def close(self, room_id: int, *, session: Session) -> bool:
+    async def close(self, room_id: int, *, session: Session | None) -> bool:
         """Mark closed; False when it already was (another replica got there first)."""
         result = await self.rooms.update_one(
             {"_id": room_id, "closed": False},
@@ -116,7 +88,7 @@ class MongoRoomRepository:
         return result.modified_count == 1
 
     async def append(
-        self, room_id: int, entries: Sequence[NewMessage], *, session: Session
+        self, room_id: int, entries: Sequence[NewMessage], *, session: Session | None
     ) -> list[Message] | None:
         """Add messages at the end of an open room's log, in order; None when the room is closed.
 

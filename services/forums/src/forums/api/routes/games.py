@@ -5,9 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from chorus_backbone.request_auth import CurrentUser
-from forums.api.deps import Forums, Limit, Offset
+from forums.api.deps import Limit, Offset, RoomsHandler
 from forums.api.models import DiscoveredLobby, Lobby, NewRoom
-from forums.handlers import rooms
 
 router = APIRouter(prefix="/api/games", tags=["rooms"])
 
@@ -16,18 +15,18 @@ Rating = Annotated[float | None, Query(ge=0, le=5)]
 
 @router.post("/create", response_model=Lobby)
 async def create(
-    caller: CurrentUser, forums: Forums, body: Annotated[NewRoom | None, Body()] = None
+    caller: CurrentUser, rooms: RoomsHandler, body: Annotated[NewRoom | None, Body()] = None
 ) -> Lobby:
     """Open a room, optionally about an album and with a title."""
     body = body or NewRoom()
-    room = await rooms.open_room(forums, caller.user_id, body.album_id, body.title)
+    room = await rooms.open_room(caller.user_id, body.album_id, body.title)
     return Lobby(lobby_id=room.id)
 
 
 @router.get("/discover", response_model=list[DiscoveredLobby])
 async def discover(
     caller: CurrentUser,
-    forums: Forums,
+    rooms: RoomsHandler,
     min_rating: Rating = None,
     max_rating: Rating = None,
     friends_only: bool = False,
@@ -36,7 +35,6 @@ async def discover(
 ) -> list[DiscoveredLobby]:
     """Open rooms with their album's average rating and whether friends are in."""
     found = await rooms.discover(
-        forums,
         caller.user_id,
         min_rating=min_rating,
         max_rating=max_rating,

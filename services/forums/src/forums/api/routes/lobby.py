@@ -5,72 +5,38 @@ from typing import Annotated
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
-from chorus_backbone.auth import InvalidTokenError, Principal, TokenKind
-from forums.bootstrap import ForumsService
-from forums.handlers.live import RoomSession
-from forums.live.member import MemberConnection
+from chorus_schemas.live_room import presented_token
+from forums.api.deps import LobbyHandler, Members
+from forums.handlers.room_session import Refusal
 
 router = APIRouter(prefix="/api/games", tags=["rooms"])
-
-CLOSE_UNAUTHORIZED = 4401
-CLOSE_UNKNOWN_ROOM = 4404
-CLOSE_ROOM_FULL = 4409
-
-
-def _token(websocket: WebSocket, query_token: str | None) -> str | None:
-    authorization = websocket.headers.get("authorization", "")
-    if authorization.lower().startswith("bearer "):
-        return authorization[7:]
-    return websocket.headers.get("auth_token") or query_token
-
-
-def _principal(service: ForumsService, token: str | None) -> Principal | None:
-    if not token:
-        return None
-    try:
-        return service.tokens.verify(token, kind=TokenKind.USER)
-    except InvalidTokenError:
-        return None
 
 
 @router.websocket("/wss/lobby/{id}")
 async def lobby(
     websocket: WebSocket,
     id: int,
+    lobby: LobbyHandler,
+    members: Members,
     token: Annotated[str | None, Query()] = None,
     since: Annotated[int | None, Query(ge=0)] = None,
 ) -> None:
     """A live room: JSON frames both ways (see the contract's frame list)."""
-    service: ForumsService = websocket.app.state.forums
-    principal = _principal(service, _token(websocket, token))
-    if principal is None:
-        await websocket.close(CLOSE_UNAUTHORIZED, "a valid token is required")
-        return
-    room = await service.rooms.get(id)
-    if room is None or room.closed:
-        await websocket.close(CLOSE_UNKNOWN_ROOM, "there is no such open room")
-        return
-    if len(await service.presence.member_ids(room.id)) >= service.settings.max_members_per_room:
-        await websocket.close(CLOSE_ROOM_FULL, "this room is full")
+    admission = await lobby.admit(presented_token(websocket.headers, token), id)
+    if isinstance(admission, Refusal):
+        await websocket.close(admission.code, admission.reason)
         return
     await websocket.accept()
-    member = MemberConnection(
-        websocket,
-        room_id=room.id,
-        user_id=principal.user_id,
-        username=principal.username,
-        queue_size=service.settings.member_queue_size,
-        fetch_after=_fetch_after(service),
+    member = members.connect(
+        websocket, room_id=admission.room.id, user_id=admission.user_id, username=admission.username
     )
-    session = RoomSession(service, room, member)
+    session = lobby.session(admission, member)
     try:
         await session.join(since)
         while True:
-            close_code = await session.receive(await websocket.receive_text())
-            if close_code is not None:
-                await websocket.close(
-                    close_code, "too many bad frames" if close_code == 1008 else "frame too large"
-                )
+            refusal = await session.receive(await websocket.receive_text())
+            if refusal is not None:
+                await websocket.close(refusal.code, refusal.reason)
                 break
     except WebSocketDisconnect:
         pass
@@ -80,10 +46,3 @@ async def lobby(
             raise
     finally:
         await session.leave()
-
-
-def _fetch_after(service: ForumsService):  # type: ignore[no-untyped-def]
-    async def fetch(room_id: int, after_id: int, limit: int):  # type: ignore[no-untyped-def]
-        return await service.rooms.after(room_id, after_id, limit=limit)
-
-    return fetch

@@ -13,11 +13,11 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from functools import partial
 
-from chorus_backbone import mongo
-from chorus_backbone.outbox import Outbox
+from chorus_backbone.unit_of_work import Transaction, UnitOfWork
 from chorus_schemas.events.forums import MessagePosted
+from forums.domain.models import Message, NewMessage
 from forums.live import metrics
-from forums.store.rooms import Message, MongoRoomRepository, NewMessage
+from forums.store.ports import RoomRepository
 
 MAX_BATCH = 64
 
@@ -35,10 +35,11 @@ class _Waiting:
 
 
 class MessageLog:
-    def __init__(self, client: mongo.MongoClient, rooms: MongoRoomRepository, outbox: Outbox) -> None:
-        self.client = client
+    """Each room's log, appended to in batches; one writer task per busy room."""
+
+    def __init__(self, rooms: RoomRepository, unit_of_work: UnitOfWork) -> None:
         self.rooms = rooms
-        self.outbox = outbox
+        self.unit_of_work = unit_of_work
         self._waiting: dict[int, deque[_Waiting]] = defaultdict(deque)
         self._writers: dict[int, asyncio.Task[None]] = {}
 
@@ -57,7 +58,7 @@ class MessageLog:
                 batch = [queue.popleft() for _ in range(min(MAX_BATCH, len(queue)))]
                 metrics.MESSAGE_BATCH.observe(len(batch))
                 try:
-                    stored = await mongo.in_transaction(self.client, partial(self._store, room_id, batch))
+                    stored = await self.unit_of_work.run(partial(self._store, room_id, batch))
                 except Exception as error:  # every waiter hears of it; the next batch still tries
                     for waiting in batch:
                         if not waiting.done.done():
@@ -72,12 +73,14 @@ class MessageLog:
                 self._waiting.pop(room_id, None)
 
     async def _store(
-        self, room_id: int, batch: list[_Waiting], session: mongo.Session
+        self, room_id: int, batch: list[_Waiting], transaction: Transaction
     ) -> list[Message] | None:
-        messages = await self.rooms.append(room_id, [waiting.entry for waiting in batch], session=session)
-        for message in messages or ():
+        entries = [waiting.entry for waiting in batch]
+        messages = await self.rooms.append(room_id, entries, session=transaction.session)
+        for waiting, message in zip(batch, messages or (), strict=False):
             event = MessagePosted(
                 room_id=room_id, message_id=message.id, user_id=message.user_id, text=message.text
             )
-            await self.outbox.add(event, session=session)
+            # Recorded under the sayer's own request id and trace, whichever batch carries it.
+            waiting.context.run(transaction.record, event)
         return messages

@@ -1,0 +1,250 @@
+"""The live room's public contract: frames both ways, close codes, where the token comes from.
+
+Clients connect to ``/api/games/wss/lobby/{id}`` (through the gateway) and exchange
+JSON frames. Client frames are validated models; server frames are typed dicts
+built here from public views (never from an internal event payload), so what a
+browser sees is decided in this one module.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import IntEnum
+from typing import Annotated, Literal, TypedDict
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from chorus_schemas.events.ratings import RatingChanged, ReviewPosted
+from chorus_schemas.events.users import FriendAccepted
+
+
+class CloseCode(IntEnum):
+    """Why a room socket was closed; 44xx mirror HTTP statuses, the rest are RFC 6455's."""
+
+    GOING_AWAY = 1001  # the replica is stopping: reconnect with since
+    POLICY = 1008  # too many bad frames
+    FRAME_TOO_LARGE = 1009
+    TRY_AGAIN = 1013  # no forums replica reachable now
+    UNAUTHORIZED = 4401
+    UNKNOWN_ROOM = 4404
+    TOO_SLOW = 4408  # the member fell too far behind: reconnect with since
+    ROOM_FULL = 4409
+
+
+def presented_token(headers: Mapping[str, str], query_token: str | None = None) -> str | None:
+    """The caller's token: `Authorization: Bearer`, the original `auth_token` header, or `?token=`."""
+    authorization = headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip() or None
+    return headers.get("auth_token") or query_token
+
+
+# Client → server
+
+
+class _ClientFrame(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Say(_ClientFrame):
+    type: Literal["say"]
+    text: str = Field(min_length=1)
+
+
+class Typing(_ClientFrame):
+    type: Literal["typing"]
+
+
+class Rate(_ClientFrame):
+    type: Literal["rate"]
+    score: float
+
+
+class Report(_ClientFrame):
+    type: Literal["report"]
+    message_id: int = Field(ge=1)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class Delete(_ClientFrame):
+    type: Literal["delete"]
+    message_id: int = Field(ge=1)
+
+
+class Mute(_ClientFrame):
+    type: Literal["mute"]
+    user_id: int = Field(ge=1)
+    minutes: int = Field(ge=1, le=24 * 60)
+
+
+ClientFrame = Annotated[Say | Typing | Rate | Report | Delete | Mute, Field(discriminator="type")]
+CLIENT_FRAME: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
+
+
+# Server → client
+
+
+class UserRef(TypedDict):
+    id: int
+    username: str | None
+
+
+class RoomView(TypedDict):
+    id: int
+    title: str
+    album_id: int | None
+    creator_id: int
+
+
+class MessageFrame(TypedDict):
+    type: Literal["message"]
+    id: int
+    user: UserRef
+    text: str
+    at: str
+
+
+class WelcomeFrame(TypedDict):
+    type: Literal["welcome"]
+    room: RoomView
+    members: list[UserRef]
+    history: list[MessageFrame]
+
+
+class PresenceFrame(TypedDict):
+    type: Literal["presence"]
+    members: list[UserRef]
+
+
+class TypingFrame(TypedDict):
+    type: Literal["typing"]
+    user: UserRef
+
+
+class DeletedFrame(TypedDict):
+    type: Literal["deleted"]
+    message_id: int
+
+
+class MutedFrame(TypedDict):
+    type: Literal["muted"]
+    user_id: int
+    minutes: int
+
+
+class ReportedFrame(TypedDict):
+    type: Literal["reported"]
+    message_id: int
+
+
+class ErrorFrame(TypedDict):
+    type: Literal["error"]
+    code: str
+    message: str
+
+
+EventName = Literal["rating.changed", "review.posted", "friend.accepted"]
+
+
+class EventFrame(TypedDict):
+    type: Literal["event"]
+    name: EventName
+    data: dict[str, object]
+
+
+ServerFrame = (
+    WelcomeFrame
+    | MessageFrame
+    | PresenceFrame
+    | TypingFrame
+    | DeletedFrame
+    | MutedFrame
+    | ReportedFrame
+    | ErrorFrame
+    | EventFrame
+)
+
+
+def user_ref(user_id: int, username: str | None) -> UserRef:
+    return {"id": user_id, "username": username}
+
+
+def message_frame(
+    message_id: int, user_id: int, username: str | None, text: str, at: datetime
+) -> MessageFrame:
+    return {
+        "type": "message",
+        "id": message_id,
+        "user": user_ref(user_id, username),
+        "text": text,
+        "at": at.isoformat(),
+    }
+
+
+def welcome_frame(room: RoomView, members: list[UserRef], history: list[MessageFrame]) -> WelcomeFrame:
+    return {"type": "welcome", "room": room, "members": members, "history": history}
+
+
+def presence_frame(members: list[UserRef]) -> PresenceFrame:
+    return {"type": "presence", "members": members}
+
+
+def typing_frame(user: UserRef) -> TypingFrame:
+    return {"type": "typing", "user": user}
+
+
+def deleted_frame(message_id: int) -> DeletedFrame:
+    return {"type": "deleted", "message_id": message_id}
+
+
+def muted_frame(user_id: int, minutes: int) -> MutedFrame:
+    return {"type": "muted", "user_id": user_id, "minutes": minutes}
+
+
+def reported_frame(message_id: int) -> ReportedFrame:
+    return {"type": "reported", "message_id": message_id}
+
+
+def error_frame(code: str, message: str) -> ErrorFrame:
+    return {"type": "error", "code": code, "message": message}
+
+
+def rating_changed_frame(event: RatingChanged) -> EventFrame:
+    """A rating of the room's album, with the album's new average and count."""
+    return {
+        "type": "event",
+        "name": "rating.changed",
+        "data": {
+            "album_id": event.album_id,
+            "rating_id": event.rating_id,
+            "user_id": event.user_id,
+            "score": event.score,
+            "previous_score": event.previous_score,
+            "avg_rating": event.avg_rating,
+            "ratings_count": event.ratings_count,
+        },
+    }
+
+
+def review_posted_frame(event: ReviewPosted) -> EventFrame:
+    """A review of the room's album: its start only, flagged when it spoils."""
+    return {
+        "type": "event",
+        "name": "review.posted",
+        "data": {
+            "album_id": event.album_id,
+            "review_id": event.review_id,
+            "user_id": event.user_id,
+            "score": event.score,
+            "excerpt": event.excerpt,
+            "spoiler": event.spoiler,
+        },
+    }
+
+
+def friend_accepted_frame(event: FriendAccepted) -> EventFrame:
+    """Two people in the room became friends."""
+    return {
+        "type": "event",
+        "name": "friend.accepted",
+        "data": {"sender_id": event.sender_id, "receiver_id": event.receiver_id},
+    }
