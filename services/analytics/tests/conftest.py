@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from analytics.app import create_app
+from analytics.api.app import create_app
 from analytics.settings import AnalyticsSettings
 from chorus_devinfra.pytest_plugin import Namespace
 from chorus_devinfra.serving import serving

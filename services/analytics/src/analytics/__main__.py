@@ -22,7 +22,7 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=F
 @app.command()
 def run() -> None:
     """Consume ratings.events and forums.events into the analytics store (health at /readyz)."""
-    from analytics.app import create_app  # noqa: PLC0415
+    from analytics.api.app import create_app  # noqa: PLC0415
 
     settings = AnalyticsSettings()
     serve(create_app(settings), host=settings.host, port=settings.port)

@@ -4,7 +4,7 @@ import itertools
 import time
 
 from gateway import metrics
-from gateway.registry import RegistryStore
+from gateway.upstreams.registry import RegistryStore
 
 
 class UpstreamPool:

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-WEB_ROOT = Path(__file__).resolve().parent / "web"
+WEB_ROOT = Path(__file__).resolve().parents[1] / "web"
 
 # Only our own scripts, styles and sockets; the sign-in token is readable by nothing else.
 SECURITY_HEADERS = {

@@ -10,7 +10,7 @@ from chorus_backbone.correlation import REQUEST_ID_HEADER, current_correlation_i
 from chorus_backbone.errors import ChorusError, ErrorKind
 from chorus_backbone.tracing import current_trace_headers
 from gateway import metrics
-from gateway.upstreams import UpstreamPool
+from gateway.upstreams.pool import UpstreamPool
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import orjson
 
-from gateway.upstreams import UpstreamPool
+from gateway.upstreams.pool import UpstreamPool
 
 SERVICES = ("users", "reviews", "forums")
 _CACHE_SECONDS = 60.0

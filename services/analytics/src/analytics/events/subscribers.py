@@ -1,7 +1,6 @@
 """What the analytics consumer reads: its own groups, so the services' groups never notice it."""
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from analytics.store import AnalyticsStore
 from chorus_backbone import mongo
@@ -13,27 +12,18 @@ from chorus_schemas.events.forums import MemberJoined, MessagePosted, RoomOpened
 from chorus_schemas.events.ratings import AlbumAdded, RatingChanged
 
 
-@dataclass
-class Analytics:
-    runtime: Runtime
-    store: AnalyticsStore
-    inbox: ProcessedEvents
-
-
 def _counted(
-    analytics: Analytics, count: Callable[[Envelope, Event, mongo.Session], Awaitable[None]]
+    inbox: ProcessedEvents, count: Callable[[Envelope, Event, mongo.Session], Awaitable[None]]
 ) -> EventHandler:
     """Count each event once: a redelivery or a replay of the topic changes nothing."""
 
     async def handle(envelope: Envelope, event: Event) -> None:
-        await analytics.inbox.apply_once(envelope, lambda session: count(envelope, event, session))
+        await inbox.apply_once(envelope, lambda session: count(envelope, event, session))
 
     return handle
 
 
-def ratings_consumer(analytics: Analytics) -> EventConsumer:
-    store = analytics.store
-
+def ratings_consumer(runtime: Runtime, store: AnalyticsStore, inbox: ProcessedEvents) -> EventConsumer:
     async def album_added(envelope: Envelope, event: Event, session: mongo.Session) -> None:
         assert isinstance(event, AlbumAdded)
         await store.name("album", event.album_id, f"{event.title} — {event.artist}", session=session)
@@ -42,19 +32,17 @@ def ratings_consumer(analytics: Analytics) -> EventConsumer:
         assert isinstance(event, RatingChanged)
         await store.count_rating(event.album_id, envelope.time, session=session)
 
-    return analytics.runtime.consumer(
+    return runtime.consumer(
         Topic.RATINGS_EVENTS,
         "ratings",
         {
-            AlbumAdded: _counted(analytics, album_added),
-            RatingChanged: _counted(analytics, rating_changed),
+            AlbumAdded: _counted(inbox, album_added),
+            RatingChanged: _counted(inbox, rating_changed),
         },
     )
 
 
-def rooms_consumer(analytics: Analytics) -> EventConsumer:
-    store = analytics.store
-
+def rooms_consumer(runtime: Runtime, store: AnalyticsStore, inbox: ProcessedEvents) -> EventConsumer:
     async def room_opened(envelope: Envelope, event: Event, session: mongo.Session) -> None:
         assert isinstance(event, RoomOpened)
         await store.name("room", event.room_id, event.title, session=session)
@@ -67,12 +55,12 @@ def rooms_consumer(analytics: Analytics) -> EventConsumer:
         assert isinstance(event, MemberJoined)
         await store.count_room(event.room_id, envelope.time, "joins", session=session)
 
-    return analytics.runtime.consumer(
+    return runtime.consumer(
         Topic.FORUMS_EVENTS,
         "rooms",
         {
-            RoomOpened: _counted(analytics, room_opened),
-            MessagePosted: _counted(analytics, message_posted),
-            MemberJoined: _counted(analytics, member_joined),
+            RoomOpened: _counted(inbox, room_opened),
+            MessagePosted: _counted(inbox, message_posted),
+            MemberJoined: _counted(inbox, member_joined),
         },
     )

@@ -9,15 +9,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from chorus_backbone.auth import InvalidTokenError, TokenCodec, TokenKind
-from gateway.edge import presented_token
-from gateway.upstreams import UpstreamPool
-
-CLOSE_UNAUTHORIZED = 4401
-CLOSE_UNKNOWN_ROOM = 4404
-CLOSE_TRY_AGAIN = 1013
+from chorus_schemas.live_room import CloseCode, presented_token
+from gateway.upstreams.pool import UpstreamPool
 
 
-async def _open_upstream(pool: UpstreamPool, path: str, query: str) -> ClientConnection | int:
+async def _open_upstream(pool: UpstreamPool, path: str, query: str) -> ClientConnection | CloseCode:
     """A connection to some forums replica, or the close code to refuse the client with."""
     for url in await pool.candidates("forums"):
         try:
@@ -25,13 +21,13 @@ async def _open_upstream(pool: UpstreamPool, path: str, query: str) -> ClientCon
                 f"{url.replace('http', 'ws', 1)}{path}?{query}", open_timeout=5, max_size=2**20
             )
         except InvalidStatus:
-            return CLOSE_UNKNOWN_ROOM  # the replica refused: bad room (the token was checked here)
+            return CloseCode.UNKNOWN_ROOM  # the replica refused: bad room (the token was checked here)
         except (OSError, TimeoutError):
             pool.failed(url)
             continue
         pool.succeeded(url)
         return upstream
-    return CLOSE_TRY_AGAIN
+    return CloseCode.TRY_AGAIN
 
 
 async def proxy_lobby(websocket: WebSocket, codec: TokenCodec, pool: UpstreamPool, room_id: int) -> None:
@@ -41,13 +37,13 @@ async def proxy_lobby(websocket: WebSocket, codec: TokenCodec, pool: UpstreamPoo
             raise InvalidTokenError("a token is required")
         codec.verify(token, kind=TokenKind.USER)
     except InvalidTokenError:
-        await websocket.close(CLOSE_UNAUTHORIZED, "a valid token is required")
+        await websocket.close(CloseCode.UNAUTHORIZED, "a valid token is required")
         return
     query = {"token": token}
     if (since := websocket.query_params.get("since")) is not None:
         query["since"] = since
     upstream = await _open_upstream(pool, f"/api/games/wss/lobby/{room_id}", urlencode(query))
-    if isinstance(upstream, int):
+    if isinstance(upstream, CloseCode):
         await websocket.close(upstream, "room unavailable")
         return
     await websocket.accept()

@@ -1,4 +1,4 @@
-"""Auth and rate limits at the edge, before anything reaches a service."""
+"""Requests per minute per client address and per signed-in user, before anything reaches a service."""
 
 import time
 
@@ -6,27 +6,9 @@ from limits import RateLimitItemPerMinute
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.asyncio import Redis
-from starlette.datastructures import Headers
 
-from chorus_backbone.auth import Principal, TokenCodec, TokenKind
 from chorus_backbone.errors import ChorusError, ErrorKind
 from gateway import metrics
-
-
-def presented_token(headers: Headers, query_token: str | None = None) -> str | None:
-    """The caller's token: `Authorization: Bearer`, the original `auth_token` header, or `?token=`."""
-    authorization = headers.get("authorization", "")
-    if authorization.lower().startswith("bearer "):
-        return authorization[7:].strip() or None
-    return headers.get("auth_token") or query_token
-
-
-def verify_user(codec: TokenCodec, token: str | None) -> Principal:
-    if not token:
-        raise ChorusError(
-            ErrorKind.UNAUTHORIZED, "invalid_token", "a token is required: send Authorization: Bearer <token>"
-        )
-    return codec.verify(token, kind=TokenKind.USER)
 
 
 class EdgeLimiter:
