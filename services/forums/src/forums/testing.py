@@ -6,11 +6,11 @@ from typing import Any
 
 import httpx
 import orjson
-from aiokafka import AIOKafkaProducer
 from websockets.asyncio.client import ClientConnection, connect
 
 from chorus_backbone.auth import TokenCodec
-from chorus_schemas import Envelope, Event, TopicNames
+from chorus_devinfra.probes import publish_events
+from chorus_schemas import Event
 from forums.settings import ForumsSettings
 
 
@@ -86,14 +86,7 @@ class ForumsApi:
         return room, welcome
 
     async def publish(self, *events: Event, source: str) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap)
-        await producer.start()
-        try:
-            topics = TopicNames(self.settings.topic_prefix)
-            for event in events:
-                envelope = Envelope.wrap(event, source=source)
-                await producer.send_and_wait(
-                    topics.name(event.TOPIC), envelope.to_bytes(), key=envelope.key.encode()
-                )
-        finally:
-            await producer.stop()
+        """Put events on their real topics, as their owning service would."""
+        await publish_events(
+            self.settings.kafka_bootstrap, self.settings.topic_prefix, list(events), source=source
+        )

@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 
 import httpx
-from aiokafka import AIOKafkaProducer
 
 from chorus_backbone.auth import TokenCodec
-from chorus_schemas import Envelope, Event, TopicNames
+from chorus_devinfra.probes import publish_events
+from chorus_schemas import Event
 from reviews.settings import ReviewsSettings
 
 
@@ -41,17 +41,6 @@ class ReviewsApi:
 
     async def publish(self, *events: Event, source: str = "users") -> None:
         """Put events on their real topics, as their owning service would."""
-        producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap)
-        await producer.start()
-        try:
-            topics = TopicNames(self.settings.topic_prefix)
-            for event in events:
-                envelope = Envelope.wrap(event, source=source)
-                await producer.send_and_wait(
-                    topics.name(event.TOPIC),
-                    envelope.to_bytes(),
-                    key=envelope.key.encode(),
-                    headers=[(k, v.encode()) for k, v in envelope.headers().items()],
-                )
-        finally:
-            await producer.stop()
+        await publish_events(
+            self.settings.kafka_bootstrap, self.settings.topic_prefix, list(events), source=source
+        )

@@ -136,6 +136,8 @@ class MongoRoomRepository:
         return [_message(document) async for document in cursor]
 
     async def latest(self, room_id: int, *, limit: int) -> list[Message]:
+        if limit <= 0:
+            return []  # MongoDB reads a limit of 0 as "no limit"
         cursor = self.messages.find({"room_id": room_id}).sort("seq", DESCENDING).limit(limit)
         return list(reversed([_message(document) async for document in cursor]))
 

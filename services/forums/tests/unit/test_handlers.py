@@ -1,0 +1,483 @@
+"""The forums handlers on in-memory ports: rooms, records, a member's session, room events."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import pytest
+
+from chorus_backbone.auth import TokenCodec
+from chorus_backbone.errors import ChorusError
+from chorus_backbone.memory import InMemoryUnitOfWork
+from chorus_schemas import Envelope, Event
+from chorus_schemas.events.forums import (
+    MemberJoined,
+    MemberLeft,
+    MessagePosted,
+    RecordSaved,
+    RoomClosed,
+    RoomOpened,
+)
+from chorus_schemas.events.ratings import RatingChanged, UpdateRatingRequestedV2
+from chorus_schemas.live_room import CloseCode, ServerFrame, UserRef, user_ref
+from forums.domain.models import Message, NewMessage
+from forums.handlers.records import Records
+from forums.handlers.room_events import RoomEvents
+from forums.handlers.room_session import Admission, LiveRoomParts, Lobby, Refusal
+from forums.handlers.rooms import Rooms
+from forums.settings import ForumsSettings
+from forums.store.memory import InMemoryRecordRepository, InMemoryRoomRepository
+
+SECRET = "unit-tests-signing-key-of-32-chars-at-least"
+ADA, BOB = 1, 2
+
+
+class Presence:
+    def __init__(self) -> None:
+        self.connections: dict[int, dict[str, tuple[int, str | None]]] = {}
+        self.muted_users: set[tuple[int, int]] = set()
+        self.stale: dict[int, set[str]] = {}
+
+    async def enter(self, room_id: int, user_id: int, username: str | None, connection: str) -> bool:
+        first = user_id not in await self.member_ids(room_id)
+        self.connections.setdefault(room_id, {})[connection] = (user_id, username)
+        return first
+
+    async def leave(self, room_id: int, user_id: int, connection: str) -> bool:
+        self.connections.get(room_id, {}).pop(connection, None)
+        return user_id not in await self.member_ids(room_id)
+
+    async def expire(self, room_id: int) -> set[int]:
+        gone = {self.connections[room_id].pop(c)[0] for c in self.stale.pop(room_id, set())}
+        return gone - await self.member_ids(room_id)
+
+    async def member_ids(self, room_id: int) -> set[int]:
+        return {user for user, _ in self.connections.get(room_id, {}).values()}
+
+    async def members(self, room_id: int) -> list[UserRef]:
+        named = dict(self.connections.get(room_id, {}).values())
+        return [user_ref(user, named[user]) for user in sorted(named)]
+
+    async def forget(self, room_id: int) -> None:
+        self.connections.pop(room_id, None)
+
+    async def mute(self, room_id: int, user_id: int, minutes: int) -> None:
+        self.muted_users.add((room_id, user_id))
+
+    async def muted(self, room_id: int, user_id: int) -> bool:
+        return (room_id, user_id) in self.muted_users
+
+
+@dataclass
+class FanOut:
+    published: list[tuple[int, ServerFrame, str | None]] = field(default_factory=list)
+
+    async def publish(
+        self,
+        room_id: int,
+        frame: ServerFrame,
+        *,
+        origin: str | None = None,
+        trace: Mapping[str, str] | None = None,
+    ) -> None:
+        self.published.append((room_id, frame, origin))
+
+
+class Announcer:
+    def __init__(self) -> None:
+        self.rooms: list[int] = []
+
+    def announce(self, room_id: int) -> None:
+        self.rooms.append(room_id)
+
+
+class MessageLog:
+    """Appends one message at a time (the group commit is proved on MongoDB)."""
+
+    def __init__(self, rooms: InMemoryRoomRepository, unit_of_work: InMemoryUnitOfWork) -> None:
+        self.rooms = rooms
+        self.unit_of_work = unit_of_work
+
+    async def append(self, room_id: int, entry: NewMessage) -> Message | None:
+        [message] = await self.rooms.append(room_id, [entry], session=None) or [None]
+        if message is not None:
+            self.unit_of_work.announced.append(
+                MessagePosted(room_id=room_id, message_id=message.id, user_id=entry.user_id, text=entry.text)
+            )
+        return message
+
+
+@dataclass
+class Member:
+    user_id: int
+    username: str | None
+    room_id: int
+    id: str = "connection-1"
+    sent: list[ServerFrame] = field(default_factory=list)
+    listening: bool = False
+    started_after: int | None = None
+    caught_up_to: int | None = None
+    stopped: bool = False
+
+    def listen(self) -> None:
+        self.listening = True
+
+    async def send(self, frame: ServerFrame) -> None:
+        self.sent.append(frame)
+
+    def start(self, last_id: int) -> None:
+        self.started_after = last_id
+
+    def catch_up(self, until: int) -> None:
+        self.caught_up_to = until
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+
+@dataclass
+class AlbumsAndFriends:
+    titles: dict[int, str] = field(default_factory=dict)
+    average: dict[int, float] = field(default_factory=dict)
+    friends: dict[int, list[int]] = field(default_factory=dict)
+
+    async def album_title(self, album_id: int) -> str | None:
+        return self.titles.get(album_id)
+
+    async def averages(self, album_ids: list[int]) -> dict[int, float]:
+        return {a: self.average[a] for a in album_ids if a in self.average}
+
+    async def friends_of(self, user_id: int) -> list[int]:
+        return self.friends.get(user_id, [])
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 6, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    settings: ForumsSettings
+    unit_of_work: InMemoryUnitOfWork
+    store: InMemoryRoomRepository
+    presence: Presence
+    fan_out: FanOut
+    announcer: Announcer
+    catalog: AlbumsAndFriends
+    clock: Clock
+    rooms: Rooms
+    lobby: Lobby
+    tokens: TokenCodec
+
+
+@pytest.fixture
+def world() -> World:
+    settings = ForumsSettings(
+        jwt_secret=SECRET,
+        service_token_secret=SECRET,
+        max_open_rooms_per_user=2,
+        max_members_per_room=2,
+        message_burst=2,
+        messages_per_second=0.01,
+        bad_frames_before_close=3,
+        history_on_join=2,
+    )
+    unit_of_work, store, presence = InMemoryUnitOfWork(), InMemoryRoomRepository(), Presence()
+    fan_out, announcer, clock = FanOut(), Announcer(), Clock()
+    catalog = AlbumsAndFriends(titles={7: "OK Computer"}, average={7: 4.5}, friends={ADA: [BOB]})
+    rooms = Rooms(store, presence, fan_out, catalog, unit_of_work, settings, clock)
+    tokens = TokenCodec(settings.token_keys())
+    parts = LiveRoomParts(
+        rooms=store,
+        room_handlers=rooms,
+        message_log=MessageLog(store, unit_of_work),
+        presence=presence,
+        fan_out=fan_out,
+        announcer=announcer,
+        unit_of_work=unit_of_work,
+        tokens=tokens,
+        settings=settings,
+    )
+    return World(
+        settings,
+        unit_of_work,
+        store,
+        presence,
+        fan_out,
+        announcer,
+        catalog,
+        clock,
+        rooms,
+        Lobby(parts),
+        tokens,
+    )
+
+
+async def test_a_room_about_an_album_takes_its_title_and_is_announced(world: World) -> None:
+    room = await world.rooms.open_room(ADA, 7, None)
+
+    assert room.title == "OK Computer"
+    assert world.unit_of_work.announced == [
+        RoomOpened(room_id=room.id, creator_id=ADA, title="OK Computer", album_id=7)
+    ]
+
+
+async def test_opening_is_refused_for_an_unknown_album_and_past_the_per_user_limit(world: World) -> None:
+    with pytest.raises(ChorusError) as unknown:
+        await world.rooms.open_room(ADA, 404, None)
+    await world.rooms.open_room(ADA, None, "one")
+    await world.rooms.open_room(ADA, None, "two")
+    with pytest.raises(ChorusError) as too_many:
+        await world.rooms.open_room(ADA, None, "three")
+
+    assert (unknown.value.code, too_many.value.code) == ("unknown_album", "too_many_open_rooms")
+
+
+async def test_the_sweep_closes_a_room_nobody_joined_in_time_once(world: World) -> None:
+    room = await world.rooms.open_room(ADA, None, "quiet")
+    await world.rooms.sweep()
+    world.clock.now += timedelta(seconds=world.settings.empty_room_grace_seconds + 1)
+    await world.rooms.sweep()
+    await world.rooms.sweep()
+
+    assert world.unit_of_work.announced[1:] == [RoomClosed(room_id=room.id)]
+    assert not await world.rooms.close_room(room.id)
+
+
+async def test_members_of_a_dead_replica_leave_and_the_rest_hear_of_it(world: World) -> None:
+    room = await world.rooms.open_room(ADA, None, "busy")
+    await world.presence.enter(room.id, ADA, "ada", "a")
+    await world.presence.enter(room.id, BOB, "bob", "b")
+    world.presence.stale[room.id] = {"b"}
+
+    await world.rooms.sweep()
+
+    assert world.unit_of_work.announced[-1] == MemberLeft(room_id=room.id, user_id=BOB)
+    assert world.fan_out.published[-1] == (
+        room.id,
+        {"type": "presence", "members": [user_ref(ADA, "ada")]},
+        None,
+    )
+
+
+async def test_discovery_filters_by_rating_and_friends_in_the_room(world: World) -> None:
+    album_room = await world.rooms.open_room(BOB, 7, None)
+    await world.rooms.open_room(BOB, None, "no album")
+    await world.presence.enter(album_room.id, BOB, "bob", "b")
+
+    rated = await world.rooms.discover(
+        ADA, min_rating=4.0, max_rating=None, friends_only=False, limit=10, offset=0
+    )
+    with_friends = await world.rooms.discover(
+        ADA, min_rating=None, max_rating=None, friends_only=True, limit=10, offset=0
+    )
+
+    assert [(d.room.id, d.avg_rating, d.friends_in, d.members) for d in rated] == [
+        (album_room.id, 4.5, True, 1)
+    ]
+    assert [d.room.id for d in with_friends] == [album_room.id]
+
+
+async def test_records_are_their_owners_only_and_bounded(world: World) -> None:
+    records = Records(InMemoryRecordRepository(), world.unit_of_work, world.settings)
+
+    saved = await records.save_record(ADA, ["e4", "e5"])
+    with pytest.raises(ChorusError) as someone_elses:
+        await records.get_record(BOB, saved.id)
+    with pytest.raises(ChorusError) as too_long:
+        await records.save_record(ADA, ["x" * (world.settings.max_move_chars + 1)])
+
+    assert (await records.get_record(ADA, saved.id)).moves == ["e4", "e5"]
+    assert (someone_elses.value.code, too_long.value.code) == ("unknown_record", "move_too_long")
+    assert world.unit_of_work.announced == [RecordSaved(record_id=saved.id, user_id=ADA, moves_count=2)]
+
+
+async def _admitted(world: World, user_id: int, room_id: int) -> Admission:
+    admission = await world.lobby.admit(world.tokens.issue_user_token(user_id, f"user{user_id}"), room_id)
+    assert isinstance(admission, Admission)
+    return admission
+
+
+async def test_admission_says_why_with_the_contracts_close_codes(world: World) -> None:
+    room = await world.rooms.open_room(ADA, None, "small")
+    await world.presence.enter(room.id, ADA, "ada", "a")
+    await world.presence.enter(room.id, BOB, "bob", "b")
+    token = world.tokens.issue_user_token(3, "cy")
+
+    refusals = [
+        await world.lobby.admit(None, room.id),
+        await world.lobby.admit("not-a-token", room.id),
+        await world.lobby.admit(world.tokens.issue_service_token("reviews"), room.id),
+        await world.lobby.admit(token, 404),
+        await world.lobby.admit(token, room.id),
+    ]
+
+    assert [r.code if isinstance(r, Refusal) else r for r in refusals] == [
+        CloseCode.UNAUTHORIZED,
+        CloseCode.UNAUTHORIZED,
+        CloseCode.UNAUTHORIZED,
+        CloseCode.UNKNOWN_ROOM,
+        CloseCode.ROOM_FULL,
+    ]
+
+
+async def test_joining_welcomes_with_the_latest_history_and_starts_after_it(world: World) -> None:
+    world.settings.history_on_join = 1
+    room = await world.rooms.open_room(ADA, None, "chat")
+    admission = await _admitted(world, ADA, room.id)
+    ada = Member(ADA, "user1", room.id)
+    session = world.lobby.session(admission, ada)
+    await session.join(None)
+    for text in ("one", "two"):
+        await session.receive(orjson.dumps({"type": "say", "text": text}).decode())
+
+    bob = Member(BOB, "user2", room.id, id="connection-2")
+    await world.lobby.session(await _admitted(world, BOB, room.id), bob).join(None)
+
+    welcome = bob.sent[0]
+    assert welcome["type"] == "welcome"
+    assert [m["text"] for m in welcome["history"]] == ["two"]  # type: ignore[typeddict-item]
+    assert (bob.listening, bob.started_after) == (True, 2)
+    assert MemberJoined(room_id=room.id, user_id=BOB) in world.unit_of_work.announced
+
+
+async def test_a_resume_past_the_limit_catches_up_from_the_log(world: World) -> None:
+    world.settings.max_resume_messages = 2
+    room = await world.rooms.open_room(ADA, None, "chat")
+    for text in "abcde":
+        await world.store.append(
+            room.id,
+            [__import__("forums.domain.models").domain.models.NewMessage(ADA, "a", text)],
+            session=None,
+        )
+    bob = Member(BOB, "user2", room.id)
+
+    await world.lobby.session(await _admitted(world, BOB, room.id), bob).join(since=1)
+
+    assert [m["id"] for m in bob.sent[0]["history"]] == [2, 3]  # type: ignore[typeddict-item]
+    assert (bob.started_after, bob.caught_up_to) == (3, 5)
+
+
+async def test_said_messages_are_stored_then_fanned_out_and_limits_answer_with_errors(world: World) -> None:
+    room = await world.rooms.open_room(ADA, None, "chat")
+    ada = Member(ADA, "user1", room.id)
+    session = world.lobby.session(await _admitted(world, ADA, room.id), ada)
+    await session.join(None)
+
+    await session.receive(orjson.dumps({"type": "say", "text": "hello"}).decode())
+    await session.receive(orjson.dumps({"type": "say", "text": "again"}).decode())
+    refusal = await session.receive(orjson.dumps({"type": "say", "text": "too fast"}).decode())
+
+    stored = [m.text for m in world.store.logs[room.id]]
+    fanned = [frame for _, frame, _ in world.fan_out.published if frame["type"] == "message"]
+    assert stored == ["hello", "again"]
+    assert [f["text"] for f in fanned] == ["hello", "again"]  # type: ignore[typeddict-item]
+    assert ada.sent[-1] == {
+        "type": "error",
+        "code": "slow_down",
+        "message": "you are sending messages too fast",
+    }
+    assert refusal is None
+
+
+async def test_bad_frames_are_answered_and_too_many_close_the_socket(world: World) -> None:
+    room = await world.rooms.open_room(ADA, None, "chat")
+    ada = Member(ADA, "user1", room.id)
+    session = world.lobby.session(await _admitted(world, ADA, room.id), ada)
+    await session.join(None)
+
+    answers = [
+        await session.receive("not json"),
+        await session.receive('{"type": "dance"}'),
+        await session.receive('{"type": "say", "text": 5}'),
+        await session.receive("x" * (world.settings.max_frame_bytes + 1)),
+    ]
+
+    codes = [frame["code"] for frame in ada.sent[1:]]  # type: ignore[typeddict-item]
+    assert codes == ["bad_frame", "bad_frame", "bad_frame", "frame_too_large"]
+    assert answers[:3] == [None, None, None]  # the limit is 3 within the window
+    assert answers[3] == Refusal(CloseCode.POLICY, "too many bad frames")
+
+
+async def test_only_the_creator_moderates_and_a_muted_member_cannot_speak(world: World) -> None:
+    room = await world.rooms.open_room(ADA, None, "chat")
+    ada = world.lobby.session(await _admitted(world, ADA, room.id), Member(ADA, "user1", room.id))
+    bob_member = Member(BOB, "user2", room.id, id="connection-2")
+    bob = world.lobby.session(await _admitted(world, BOB, room.id), bob_member)
+    await ada.join(None)
+    await bob.join(None)
+
+    await bob.receive(orjson.dumps({"type": "mute", "user_id": ADA, "minutes": 5}).decode())
+    await ada.receive(orjson.dumps({"type": "mute", "user_id": BOB, "minutes": 5}).decode())
+    await bob.receive(orjson.dumps({"type": "say", "text": "hi"}).decode())
+
+    codes = [frame["code"] for frame in bob_member.sent if frame["type"] == "error"]  # type: ignore[typeddict-item]
+    assert codes == ["not_creator", "muted"]
+    assert (room.id, {"type": "muted", "user_id": BOB, "minutes": 5}, None) in world.fan_out.published
+
+
+async def test_rating_from_the_room_travels_as_a_command(world: World) -> None:
+    room = await world.rooms.open_room(ADA, 7, None)
+    session = world.lobby.session(await _admitted(world, ADA, room.id), Member(ADA, "user1", room.id))
+    await session.join(None)
+
+    await session.receive(orjson.dumps({"type": "rate", "score": 4.5}).decode())
+
+    assert world.unit_of_work.announced[-1] == UpdateRatingRequestedV2(
+        album_id=7, user_id=ADA, score=4.5, requested_by=ADA
+    )
+
+
+async def test_the_last_member_leaving_closes_the_room(world: World) -> None:
+    room = await world.rooms.open_room(ADA, None, "chat")
+    ada = Member(ADA, "user1", room.id)
+    session = world.lobby.session(await _admitted(world, ADA, room.id), ada)
+    await session.join(None)
+
+    await session.leave()
+
+    assert ada.stopped
+    assert world.unit_of_work.announced[-2:] == [
+        MemberLeft(room_id=room.id, user_id=ADA),
+        RoomClosed(room_id=room.id),
+    ]
+
+
+async def test_a_rating_reaches_its_albums_rooms_once_however_often_it_is_delivered(world: World) -> None:
+    room = await world.rooms.open_room(ADA, 7, None)
+    await world.rooms.open_room(ADA, None, "elsewhere")
+    seen: set[str] = set()
+
+    async def apply_once(envelope: Envelope, event: Event) -> bool:
+        first = str(envelope.id) not in seen
+        seen.add(str(envelope.id))
+        return first
+
+    events = RoomEvents(world.store, world.presence, world.fan_out, apply_once)
+    changed = RatingChanged(
+        album_id=7, rating_id=3, user_id=BOB, score=4.0, previous_score=None, avg_rating=4.0, ratings_count=1
+    )
+    envelope = Envelope.wrap(changed, source="reviews")
+    await events.rating_changed(envelope, changed)
+    await events.rating_changed(envelope, changed)
+
+    [(room_id, frame, _)] = world.fan_out.published
+    assert room_id == room.id
+    assert frame == {
+        "type": "event",
+        "name": "rating.changed",
+        "data": {
+            "album_id": 7,
+            "rating_id": 3,
+            "user_id": BOB,
+            "score": 4.0,
+            "previous_score": None,
+            "avg_rating": 4.0,
+            "ratings_count": 1,
+        },
+    }
