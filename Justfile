@@ -89,10 +89,10 @@ fmt:
     ruff format .
     ruff check --fix .
 
-# mypy (strict) on every package's src/.
+# mypy (strict) on every package's src/ and the benchmarks.
 [group('quality')]
 typecheck:
-    mypy schemas/src libs/backbone/src libs/devinfra/src libs/ops/src services/users/src services/reviews/src services/forums/src services/gateway/src services/analytics/src
+    mypy schemas/src libs/backbone/src libs/devinfra/src libs/ops/src services/users/src services/reviews/src services/forums/src services/gateway/src services/analytics/src bench/src
 
 # Regenerate event schema snapshots and gRPC code (refuses breaking changes).
 [group('schemas')]

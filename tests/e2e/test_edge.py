@@ -14,6 +14,7 @@ from chorus_devinfra.probes import eventually
 from chorus_devinfra.process import free_port
 from chorus_devinfra.serving import serving
 from chorus_schemas.grpc import discovery_pb2, discovery_pb2_grpc
+from chorus_schemas.live_room import CloseCode
 from forums.settings import ForumsSettings
 from gateway.api.app import create_app as create_gateway
 from reviews.api.app import create_app as create_reviews
@@ -168,7 +169,7 @@ async def test_close_codes_from_the_room_pass_through_the_gateway(system: System
             await _read_until_closed(socket)
 
     assert closed.value.rcvd is not None
-    assert closed.value.rcvd.code == 1008
+    assert closed.value.rcvd.code == CloseCode.POLICY
 
 
 async def _read_until_closed(socket: ClientConnection) -> None:

@@ -27,6 +27,7 @@ from websockets.exceptions import ConnectionClosed
 
 from chorus_devinfra.probes import eventually
 from chorus_devinfra.process import free_port
+from chorus_schemas.live_room import CloseCode
 from forums.settings import ForumsSettings
 from tests.e2e.conftest import Edge, System, external_gateway, forums_settings
 
@@ -37,7 +38,7 @@ START_SECONDS = 90.0
 STOP_SECONDS = 40
 LISTENERS = 4
 MESSAGES = 30
-GOING_AWAY = 1001
+
 STOPPED_BY_SIGTERM = {0, -signal.SIGTERM, 128 + signal.SIGTERM}
 SAY_EVERY = 0.25  # within a member's sustained message rate
 
@@ -285,7 +286,7 @@ async def test_a_replica_stopped_with_sigterm_sends_members_away_and_they_resume
     assert "members told to resume elsewhere" in stopped.log
     assert "Application shutdown complete" in stopped.log
     assert moved, "no member was on the stopped replica"
-    assert all(member.closes == [GOING_AWAY] for member in moved)
+    assert all(member.closes == [CloseCode.GOING_AWAY] for member in moved)
     expected = sorted(set(listeners[0].seen))
     assert len(expected) == MESSAGES
     for listener in listeners:

@@ -22,7 +22,6 @@ class CloseCode(IntEnum):
 
     GOING_AWAY = 1001  # the replica is stopping: reconnect with since
     POLICY = 1008  # too many bad frames
-    FRAME_TOO_LARGE = 1009
     TRY_AGAIN = 1013  # no forums replica reachable now
     UNAUTHORIZED = 4401
     UNKNOWN_ROOM = 4404

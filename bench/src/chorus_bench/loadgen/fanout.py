@@ -26,7 +26,7 @@ CONNECT_CONCURRENCY = 50
 @dataclass
 class Tally:
     received: int = 0
-    latencies_ns: array = field(default_factory=lambda: array("q"))
+    latencies_ns: "array[int]" = field(default_factory=lambda: array("q"))
     first_ns: int = 0
     last_ns: int = 0
     closed: int = 0

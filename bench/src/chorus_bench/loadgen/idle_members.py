@@ -16,7 +16,7 @@ async def run(base: str, rooms: list[str], tokens: list[str], members: int) -> N
         async with gate:
             room = rooms[index % len(rooms)]
             ws = await connect(f"{base}/api/games/wss/lobby/{room}?token={tokens[index]}", open_timeout=60)
-            while b'"welcome"' not in (await ws.recv()).encode():
+            while '"welcome"' not in await ws.recv(decode=True):
                 pass
             sockets.append(ws)
 

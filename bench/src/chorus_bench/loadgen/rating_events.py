@@ -17,7 +17,7 @@ async def run(
     latencies: list[float] = []
     missing = 0
     async with connect(ws_url, max_size=2**22) as ws, httpx.AsyncClient(base_url=gateway, timeout=30) as http:
-        while b'"welcome"' not in (await ws.recv()).encode():
+        while '"welcome"' not in await ws.recv(decode=True):
             pass
         headers = {"Authorization": f"Bearer {token}"}
         for index in range(count):

@@ -8,7 +8,7 @@ trivial broadcast server that shows what the load generator itself can take.
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,7 +137,7 @@ def echo() -> Iterator[Target]:
         yield Target("echo", [f"ws://127.0.0.1:{port}"], lambda i: f"bench{i}")
 
 
-SYSTEMS: dict[str, Callable[[], contextmanager]] = {  # type: ignore[type-arg]
+SYSTEMS: dict[str, Callable[[], AbstractContextManager[Target]]] = {
     "chorus (2 forums replicas)": chorus,
     "channels RedisChannelLayer": lambda: channels("core"),
     "channels RedisPubSubChannelLayer": lambda: channels("pubsub"),

@@ -9,6 +9,7 @@ gateway's saturation.
 import re
 import subprocess
 from dataclasses import dataclass
+from functools import partial
 
 from chorus_bench import peers
 from chorus_bench.chorus_stack import ChorusSystem
@@ -132,9 +133,7 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
             for name, base in base_of.items():
                 if systems and not any(s in name for s in systems):
                     continue
-                metrics, runs = repeat(
-                    plan.repeats, lambda base=base, path=path: wrk(f"{base}{path}", token, plan)
-                )
+                metrics, runs = repeat(plan.repeats, partial(wrk, f"{base}{path}", token, plan))
                 points.append(Point(name, {"read": read, "mode": "saturation (wrk)"}, metrics, runs))
                 print(f"  {read:<42} {name:<32} {metrics['requests_per_s']:>8,.0f} req/s", flush=True)
             chorus = (
@@ -147,7 +146,8 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
                 base = base_of[name]
                 metrics, runs = repeat(
                     plan.repeats,
-                    lambda base=base, half=half, path=path: load_generator(
+                    partial(
+                        load_generator,
                         "chorus_bench.loadgen.http_rate",
                         "--url",
                         f"{base}{path}",

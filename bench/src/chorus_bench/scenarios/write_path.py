@@ -82,7 +82,7 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
                 "--duration",
                 str(seconds),
             )
-            finals.update(result.pop("final"))  # type: ignore[arg-type]
+            finals.update(result.pop("final"))
             result["outbox_drained_after_s"] = _outbox_drain_seconds(chorus.urls["reviews"])
             return result
 

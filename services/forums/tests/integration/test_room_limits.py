@@ -12,6 +12,7 @@ from chorus_devinfra.probes import read_topic
 from chorus_devinfra.process import free_port
 from chorus_devinfra.serving import serving
 from chorus_schemas import Envelope, Topic, TopicNames
+from chorus_schemas.live_room import CloseCode
 from forums.api.app import create_app
 from forums.settings import ForumsSettings
 from forums.testing import ForumsApi, RoomClient
@@ -138,7 +139,7 @@ async def test_bad_frames_get_error_frames_and_sustained_abuse_closes_the_socket
     with pytest.raises(ConnectionClosed) as closed:
         await _drain(ada)
     assert closed.value.rcvd is not None
-    assert closed.value.rcvd.code == 1008
+    assert closed.value.rcvd.code == CloseCode.POLICY
 
 
 async def _drain(client: RoomClient) -> None:

@@ -10,9 +10,10 @@ from pymongo.errors import DuplicateKeyError
 from chorus_backbone import mongo
 from chorus_devinfra.pytest_plugin import Namespace
 from users.domain.friendships import PairStatus
+from users.domain.models import User
 from users.store.friendships import FriendshipRepository, MongoFriendshipRepository
 from users.store.memory import InMemoryFriendshipRepository, InMemoryUserRepository
-from users.store.users import MongoUserRepository, User, UserRepository
+from users.store.users import MongoUserRepository, UserRepository
 
 pytestmark = pytest.mark.integration
 

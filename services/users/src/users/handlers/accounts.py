@@ -9,8 +9,9 @@ from chorus_backbone.errors import ChorusError, ErrorKind
 from chorus_backbone.unit_of_work import Transaction, UnitOfWork
 from chorus_schemas.events.users import UserRegistered
 from users.domain.accounts import check_password, check_username, username_key
+from users.domain.models import User
 from users.security.passwords import hash_password, verify_password
-from users.store.users import User, UserRepository
+from users.store.users import UserRepository
 
 
 class SignInAttempts(Protocol):

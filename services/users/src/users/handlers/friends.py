@@ -19,8 +19,9 @@ from users.domain.friendships import (
     check_resolvable,
     decide_request,
 )
+from users.domain.models import User
 from users.store.friendships import FriendshipRepository
-from users.store.users import User, UserRepository
+from users.store.users import UserRepository
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 
 from chorus_backbone.mongo import Session
 from users.domain.friendships import Pair, PairStatus, pair_id
-from users.store.users import User
+from users.domain.models import User
 
 
 class InMemoryUserRepository:

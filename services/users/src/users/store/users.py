@@ -1,21 +1,12 @@
 """Accounts in MongoDB: users with integer ids and case-insensitive unique usernames."""
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
 from pymongo import ASCENDING
 
 from chorus_backbone.mongo import Database, Document, Session, next_sequence
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    username: str
-    password_hash: str
-    created_at: datetime
+from users.domain.models import User
 
 
 class UserRepository(Protocol):

@@ -8,7 +8,7 @@ from chorus_backbone.request_auth import CurrentUser
 from users.api.deps import FriendsHandler, Limit, Offset
 from users.api.models import Confirmation, UserSummary
 from users.domain.friendships import RequestOutcome
-from users.store.users import User
+from users.domain.models import User
 
 router = APIRouter(prefix="/api/users/friends", tags=["friends"])
 
