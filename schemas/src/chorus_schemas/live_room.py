@@ -13,6 +13,7 @@ from typing import Annotated, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from chorus_schemas.events.base import Event
 from chorus_schemas.events.ratings import RatingChanged, ReviewPosted
 from chorus_schemas.events.users import FriendAccepted
 
@@ -207,43 +208,36 @@ def error_frame(code: str, message: str) -> ErrorFrame:
     return {"type": "error", "code": code, "message": message}
 
 
+# The fields of each event that a room shows; anything else an event carries stays internal.
+_PUBLIC_FIELDS: dict[EventName, tuple[str, ...]] = {
+    "rating.changed": (
+        "album_id",
+        "rating_id",
+        "user_id",
+        "score",
+        "previous_score",
+        "avg_rating",
+        "ratings_count",
+    ),
+    "review.posted": ("album_id", "review_id", "user_id", "score", "excerpt", "spoiler"),
+    "friend.accepted": ("sender_id", "receiver_id"),
+}
+
+
+def _event_frame(name: EventName, event: Event) -> EventFrame:
+    return {"type": "event", "name": name, "data": {f: getattr(event, f) for f in _PUBLIC_FIELDS[name]}}
+
+
 def rating_changed_frame(event: RatingChanged) -> EventFrame:
     """A rating of the room's album, with the album's new average and count."""
-    return {
-        "type": "event",
-        "name": "rating.changed",
-        "data": {
-            "album_id": event.album_id,
-            "rating_id": event.rating_id,
-            "user_id": event.user_id,
-            "score": event.score,
-            "previous_score": event.previous_score,
-            "avg_rating": event.avg_rating,
-            "ratings_count": event.ratings_count,
-        },
-    }
+    return _event_frame("rating.changed", event)
 
 
 def review_posted_frame(event: ReviewPosted) -> EventFrame:
     """A review of the room's album: its start only, flagged when it spoils."""
-    return {
-        "type": "event",
-        "name": "review.posted",
-        "data": {
-            "album_id": event.album_id,
-            "review_id": event.review_id,
-            "user_id": event.user_id,
-            "score": event.score,
-            "excerpt": event.excerpt,
-            "spoiler": event.spoiler,
-        },
-    }
+    return _event_frame("review.posted", event)
 
 
 def friend_accepted_frame(event: FriendAccepted) -> EventFrame:
     """Two people in the room became friends."""
-    return {
-        "type": "event",
-        "name": "friend.accepted",
-        "data": {"sender_id": event.sender_id, "receiver_id": event.receiver_id},
-    }
+    return _event_frame("friend.accepted", event)

@@ -2,8 +2,10 @@
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from starlette.requests import HTTPConnection
 
 from chorus_backbone.auth import TokenCodec
 from chorus_backbone.body_limit import BodySizeLimitMiddleware
@@ -86,3 +88,12 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     return app
+
+
+def from_state(name: str) -> Callable[[HTTPConnection], Any]:
+    """A dependency that hands a route what bootstrap put on ``app.state.<name>`` (a handler)."""
+
+    def dependency(connection: HTTPConnection) -> Any:
+        return getattr(connection.app.state, name)
+
+    return dependency

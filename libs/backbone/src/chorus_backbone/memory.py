@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from chorus_backbone import mongo
-from chorus_backbone.unit_of_work import Inbox, Transaction
+from chorus_backbone.unit_of_work import Inbox, Transaction, claimed_by
 from chorus_schemas import Envelope, Event
 
 T = TypeVar("T")
@@ -42,18 +42,23 @@ class InMemoryUnitOfWork:
     async def run_once(
         self, inbox: Inbox, envelope: Envelope, work: Callable[[Transaction], Awaitable[None]]
     ) -> bool:
-        async def claimed(transaction: Transaction) -> bool:
-            if not await inbox.claim(envelope, transaction.session):
-                return False
-            try:
-                await work(transaction)
-            except BaseException:
-                if isinstance(inbox, InMemoryInbox):  # the marker goes with the failed work
-                    inbox.applied.discard(str(envelope.id))
-                raise
-            return True
+        try:
+            return await self.run(claimed_by(inbox, envelope, work))
+        except BaseException:
+            if isinstance(inbox, InMemoryInbox):  # the marker goes with the failed work
+                inbox.applied.discard(str(envelope.id))
+            raise
 
-        return await self.run(claimed)
+
+class InMemoryIds:
+    """Integer ids counting up from 1, as the MongoDB stores hand them out."""
+
+    def __init__(self) -> None:
+        self._last_id = 0
+
+    async def next_id(self) -> int:
+        self._last_id += 1
+        return self._last_id
 
 
 class InMemoryInbox:

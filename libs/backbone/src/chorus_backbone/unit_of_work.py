@@ -99,10 +99,18 @@ class MongoUnitOfWork:
     async def run_once(
         self, inbox: Inbox, envelope: Envelope, work: Callable[[Transaction], Awaitable[None]]
     ) -> bool:
-        async def claimed(transaction: Transaction) -> bool:
-            if not await inbox.claim(envelope, transaction.session):
-                return False
-            await work(transaction)
-            return True
+        return await self.run(claimed_by(inbox, envelope, work))
 
-        return await self.run(claimed)
+
+def claimed_by(
+    inbox: Inbox, envelope: Envelope, work: Callable[[Transaction], Awaitable[None]]
+) -> Callable[[Transaction], Awaitable[bool]]:
+    """``work`` behind the inbox's marker for ``envelope``, in the same transaction."""
+
+    async def claimed(transaction: Transaction) -> bool:
+        if not await inbox.claim(envelope, transaction.session):
+            return False
+        await work(transaction)
+        return True
+
+    return claimed

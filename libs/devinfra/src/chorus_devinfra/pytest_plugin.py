@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -22,6 +22,8 @@ from chorus_devinfra.stack import Stack, StackPorts
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from chorus_backbone.mongo import Database
 
 TEST_STORE = "test"
 S = TypeVar("S")
@@ -111,6 +113,17 @@ def namespace(infra: Parts, request: pytest.FixtureRequest) -> Namespace:
         mongo_url=infra.mongo_url(TEST_STORE),
         redis_url=infra.redis_url,
     )
+
+
+@pytest.fixture
+async def mongo_database(namespace: Namespace) -> AsyncIterator[Database]:
+    """This test's own database on the MongoDB-wire server, dropped afterwards."""
+    from chorus_backbone import mongo  # noqa: PLC0415  (the plugin loads before the workspace)
+
+    client = mongo.connect(namespace.mongo_url, app_name="tests")
+    yield client[namespace.database]
+    await client.drop_database(namespace.database)
+    await client.close()
 
 
 @pytest.fixture

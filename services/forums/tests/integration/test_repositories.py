@@ -1,13 +1,11 @@
 """The repositories' contract, held by the MongoDB stores and the in-memory ones alike."""
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 
 from chorus_backbone import mongo
-from chorus_devinfra.pytest_plugin import Namespace
 from forums.domain.models import NewMessage, Room
 from forums.store.memory import InMemoryRecordRepository, InMemoryRoomRepository
 from forums.store.ports import RecordRepository, RoomRepository
@@ -24,18 +22,14 @@ class Stores:
 
 
 @pytest.fixture(params=["mongo", "memory"])
-async def stores(request: pytest.FixtureRequest, namespace: Namespace) -> AsyncIterator[Stores]:
+async def stores(request: pytest.FixtureRequest, mongo_database: mongo.Database) -> Stores:
     if request.param == "memory":
-        yield Stores(InMemoryRoomRepository(), InMemoryRecordRepository())
-        return
-    client = mongo.connect(namespace.mongo_url, app_name="forums-store-tests")
-    rooms = MongoRoomRepository(client[namespace.database])
-    records = MongoRecordRepository(client[namespace.database])
+        return Stores(InMemoryRoomRepository(), InMemoryRecordRepository())
+    rooms = MongoRoomRepository(mongo_database)
+    records = MongoRecordRepository(mongo_database)
     await rooms.ensure_indexes()
     await records.ensure_indexes()
-    yield Stores(rooms, records)
-    await client.drop_database(namespace.database)
-    await client.close()
+    return Stores(rooms, records)
 
 
 async def _room(rooms: RoomRepository, creator: int, album_id: int | None) -> Room:

@@ -1,6 +1,5 @@
 """The repositories' contract, held by the MongoDB stores and the in-memory ones alike."""
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -8,8 +7,7 @@ import pytest
 from pymongo.errors import DuplicateKeyError
 
 from chorus_backbone import mongo
-from chorus_devinfra.pytest_plugin import Namespace
-from reviews.domain.models import AlbumSort, Rating, ReviewSort, new_album
+from reviews.domain.models import AlbumQuery, AlbumSort, Rating, ReviewSort, new_album
 from reviews.store.albums import MongoAlbumRepository
 from reviews.store.memory import InMemoryAlbumRepository, InMemoryRatingRepository
 from reviews.store.ports import AlbumRepository, RatingRepository
@@ -27,18 +25,14 @@ class Stores:
 
 
 @pytest.fixture(params=["mongo", "memory"])
-async def stores(request: pytest.FixtureRequest, namespace: Namespace) -> AsyncIterator[Stores]:
+async def stores(request: pytest.FixtureRequest, mongo_database: mongo.Database) -> Stores:
     if request.param == "memory":
-        yield Stores(InMemoryAlbumRepository(), InMemoryRatingRepository())
-        return
-    client = mongo.connect(namespace.mongo_url, app_name="reviews-store-tests")
-    albums = MongoAlbumRepository(client[namespace.database])
-    ratings = MongoRatingRepository(client[namespace.database])
+        return Stores(InMemoryAlbumRepository(), InMemoryRatingRepository())
+    albums = MongoAlbumRepository(mongo_database)
+    ratings = MongoRatingRepository(mongo_database)
     await albums.ensure_indexes()
     await ratings.ensure_indexes()
-    yield Stores(albums, ratings)
-    await client.drop_database(namespace.database)
-    await client.close()
+    return Stores(albums, ratings)
 
 
 async def test_albums_are_unique_per_artist_and_title_and_searched_in_order(stores: Stores) -> None:
@@ -48,12 +42,8 @@ async def test_albums_are_unique_per_artist_and_title_and_searched_in_order(stor
     with pytest.raises(DuplicateKeyError):
         await albums.add(new_album(await albums.next_id(), "MEZZANINE", "massive attack", None, [], NOW))
 
-    by_title = await albums.search(
-        text="MASSIVE", genre=None, year=None, sort=AlbumSort.TITLE, limit=5, offset=0
-    )
-    newest = await albums.search(
-        text=None, genre="TRIP-HOP", year=None, sort=AlbumSort.DATE, limit=2, offset=0
-    )
+    by_title = await albums.search(AlbumQuery("MASSIVE", None, None, AlbumSort.TITLE, 5, 0))
+    newest = await albums.search(AlbumQuery(None, "TRIP-HOP", None, AlbumSort.DATE, 2, 0))
     assert [a.title for a in by_title] == ["Blue Lines", "Mezzanine", "Protection"]
     assert [a.year for a in newest] == [1998, 1994]
     assert ("massive attack", "protection") in await albums.known_keys()

@@ -12,7 +12,7 @@ from chorus_schemas.events.ratings import (
     ReviewPosted,
     UpdateRatingRequestedV2,
 )
-from reviews.domain.models import AlbumSort, ReviewSort
+from reviews.domain.models import AlbumQuery, AlbumSort, ReviewSort
 from reviews.handlers.catalog import AlbumFacts, Catalog
 from reviews.handlers.ratings import RatingCommand, Ratings
 from reviews.handlers.reading import Reading
@@ -69,9 +69,7 @@ async def test_adding_an_album_announces_it_and_a_second_copy_is_refused(
             album_id=album.id, title="Mezzanine", artist="Massive Attack", year=1998, genres=["trip-hop"]
         )
     ]
-    found = await catalog.search_albums(
-        text="mezz", genre="trip-hop", year=None, sort=AlbumSort.TITLE, limit=5, offset=0
-    )
+    found = await catalog.search_albums(AlbumQuery("mezz", "trip-hop", None, AlbumSort.TITLE, 5, 0))
     assert [a.id for a in found] == [album.id]
 
 

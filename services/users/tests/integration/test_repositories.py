@@ -1,6 +1,5 @@
 """The repositories' contract, held by the MongoDB stores and the in-memory ones alike."""
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -8,7 +7,6 @@ import pytest
 from pymongo.errors import DuplicateKeyError
 
 from chorus_backbone import mongo
-from chorus_devinfra.pytest_plugin import Namespace
 from users.domain.friendships import PairStatus
 from users.domain.models import User
 from users.store.friendships import FriendshipRepository, MongoFriendshipRepository
@@ -25,18 +23,14 @@ class Stores:
 
 
 @pytest.fixture(params=["mongo", "memory"])
-async def stores(request: pytest.FixtureRequest, namespace: Namespace) -> AsyncIterator[Stores]:
+async def stores(request: pytest.FixtureRequest, mongo_database: mongo.Database) -> Stores:
     if request.param == "memory":
-        yield Stores(InMemoryUserRepository(), InMemoryFriendshipRepository())
-        return
-    client = mongo.connect(namespace.mongo_url, app_name="users-store-tests")
-    users = MongoUserRepository(client[namespace.database])
-    friendships = MongoFriendshipRepository(client[namespace.database])
+        return Stores(InMemoryUserRepository(), InMemoryFriendshipRepository())
+    users = MongoUserRepository(mongo_database)
+    friendships = MongoFriendshipRepository(mongo_database)
     await users.ensure_indexes()
     await friendships.ensure_indexes()
-    yield Stores(users, friendships)
-    await client.drop_database(namespace.database)
-    await client.close()
+    return Stores(users, friendships)
 
 
 def _user(user_id: int, name: str) -> User:

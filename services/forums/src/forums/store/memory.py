@@ -8,20 +8,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from chorus_backbone.memory import InMemoryIds
 from chorus_backbone.mongo import Session
 from forums.domain.models import Message, NewMessage, Record, Room
 
 
-class InMemoryRoomRepository:
+class InMemoryRoomRepository(InMemoryIds):
     def __init__(self) -> None:
+        super().__init__()
         self.rooms: dict[int, Room] = {}
         self.logs: dict[int, list[Message]] = {}
         self.reports: dict[tuple[int, int, int], str] = {}
-        self._last_id = 0
-
-    async def next_id(self) -> int:
-        self._last_id += 1
-        return self._last_id
 
     async def add(self, room: Room, *, session: Session | None) -> None:
         self.rooms[room.id] = room
@@ -82,14 +79,10 @@ class InMemoryRoomRepository:
         self.reports[(room_id, message_id, reporter)] = reason
 
 
-class InMemoryRecordRepository:
+class InMemoryRecordRepository(InMemoryIds):
     def __init__(self) -> None:
+        super().__init__()
         self.records: dict[int, Record] = {}
-        self._last_id = 0
-
-    async def next_id(self) -> int:
-        self._last_id += 1
-        return self._last_id
 
     async def add(self, user_id: int, moves: list[str], *, session: Session | None, record_id: int) -> Record:
         record = Record(record_id, user_id, moves, datetime.now(UTC))

@@ -3,14 +3,8 @@
 from typing import Annotated
 
 from fastapi import Depends
-from starlette.requests import HTTPConnection
 
+from chorus_backbone.app import from_state
 from gateway.bootstrap import GatewayParts
 
-
-def _parts(connection: HTTPConnection) -> GatewayParts:
-    parts: GatewayParts = connection.app.state.gateway
-    return parts
-
-
-Gateway = Annotated[GatewayParts, Depends(_parts)]
+Gateway = Annotated[GatewayParts, Depends(from_state("gateway"))]

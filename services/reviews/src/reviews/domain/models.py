@@ -12,6 +12,18 @@ class AlbumSort(StrEnum):
     TITLE = "title"
 
 
+@dataclass(frozen=True)
+class AlbumQuery:
+    """A catalog search: title or artist text (any case), genre and year, in one order, one page."""
+
+    text: str | None
+    genre: str | None
+    year: int | None
+    sort: AlbumSort
+    limit: int
+    offset: int
+
+
 class ReviewSort(StrEnum):
     NEWEST = "newest"
     MOST_LIKED = "most_liked"

@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from chorus_backbone.errors import ChorusError, ErrorKind
 from chorus_backbone.unit_of_work import Transaction, UnitOfWork
 from chorus_schemas.events.ratings import AlbumAdded
-from reviews.domain.models import Album, AlbumSort, new_album
+from reviews.domain.models import Album, AlbumQuery, new_album
 from reviews.store.ports import AlbumRepository
 
 logger = logging.getLogger(__name__)
@@ -70,20 +70,9 @@ class Catalog:
             raise ChorusError(ErrorKind.NOT_FOUND, "unknown_album", "there is no such album")
         return album
 
-    async def search_albums(
-        self,
-        *,
-        text: str | None,
-        genre: str | None,
-        year: int | None,
-        sort: AlbumSort,
-        limit: int,
-        offset: int,
-    ) -> list[Album]:
+    async def search_albums(self, query: AlbumQuery) -> list[Album]:
         """Albums by title or artist (any case), genre and year, in the order asked for."""
-        return await self.albums.search(
-            text=text, genre=genre, year=year, sort=sort, limit=limit, offset=offset
-        )
+        return await self.albums.search(query)
 
     async def load_starter_catalog(self) -> int:
         """Import the albums the catalog does not have yet; returns how many were added."""

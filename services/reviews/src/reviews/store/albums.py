@@ -6,7 +6,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 
 from chorus_backbone.mongo import Database, Document, Session, next_sequence
-from reviews.domain.models import Aggregate, Album, AlbumSort
+from reviews.domain.models import Aggregate, Album, AlbumQuery, AlbumSort
 from reviews.domain.scores import average
 
 _SORTS: dict[AlbumSort, list[tuple[str, int]]] = {
@@ -81,25 +81,16 @@ class MongoAlbumRepository:
         cursor = self.albums.find({}, {"artist_key": 1, "title_key": 1})
         return {(document["artist_key"], document["title_key"]) async for document in cursor}
 
-    async def search(
-        self,
-        *,
-        text: str | None,
-        genre: str | None,
-        year: int | None,
-        sort: AlbumSort,
-        limit: int,
-        offset: int,
-    ) -> list[Album]:
-        query: dict[str, Any] = {}
-        if text:
-            pattern = re.escape(text.casefold())
-            query["$or"] = [{"title_key": {"$regex": pattern}}, {"artist_key": {"$regex": pattern}}]
-        if genre:
-            query["genres"] = genre.casefold()
-        if year is not None:
-            query["year"] = year
-        cursor = self.albums.find(query).sort(_SORTS[sort]).skip(offset).limit(limit)
+    async def search(self, query: AlbumQuery) -> list[Album]:
+        match: dict[str, Any] = {}
+        if query.text:
+            pattern = re.escape(query.text.casefold())
+            match["$or"] = [{"title_key": {"$regex": pattern}}, {"artist_key": {"$regex": pattern}}]
+        if query.genre:
+            match["genres"] = query.genre.casefold()
+        if query.year is not None:
+            match["year"] = query.year
+        cursor = self.albums.find(match).sort(_SORTS[query.sort]).skip(query.offset).limit(query.limit)
         return [_album(document) async for document in cursor]
 
     async def apply_rating_change(

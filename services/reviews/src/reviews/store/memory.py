@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 
 from pymongo.errors import DuplicateKeyError
 
+from chorus_backbone.memory import InMemoryIds
 from chorus_backbone.mongo import Session
-from reviews.domain.models import Aggregate, Album, AlbumSort, Rating, ReviewSort
+from reviews.domain.models import Aggregate, Album, AlbumQuery, AlbumSort, Rating, ReviewSort
 from reviews.domain.scores import average
 
 
@@ -27,14 +28,10 @@ def _sort_key(sort: AlbumSort, album: Album) -> tuple[object, ...]:
             return (album.title.casefold(), album.id)
 
 
-class InMemoryAlbumRepository:
+class InMemoryAlbumRepository(InMemoryIds):
     def __init__(self) -> None:
+        super().__init__()
         self.albums: dict[int, Album] = {}
-        self._last_id = 0
-
-    async def next_id(self) -> int:
-        self._last_id += 1
-        return self._last_id
 
     async def add(self, album: Album, *, session: Session | None = None) -> None:
         key = (album.artist.casefold(), album.title.casefold())
@@ -48,28 +45,17 @@ class InMemoryAlbumRepository:
     async def known_keys(self) -> set[tuple[str, str]]:
         return {(album.artist.casefold(), album.title.casefold()) for album in self.albums.values()}
 
-    async def search(
-        self,
-        *,
-        text: str | None,
-        genre: str | None,
-        year: int | None,
-        sort: AlbumSort,
-        limit: int,
-        offset: int,
-    ) -> list[Album]:
+    async def search(self, query: AlbumQuery) -> list[Album]:
+        text = (query.text or "").casefold()
         found = [
             album
             for album in self.albums.values()
-            if (
-                not text
-                or text.casefold() in album.title.casefold()
-                or text.casefold() in album.artist.casefold()
-            )
-            and (not genre or genre.casefold() in album.genres)
-            and (year is None or album.year == year)
+            if (text in album.title.casefold() or text in album.artist.casefold())
+            and (not query.genre or query.genre.casefold() in album.genres)
+            and (query.year is None or album.year == query.year)
         ]
-        return sorted(found, key=lambda album: _sort_key(sort, album))[offset : offset + limit]
+        ordered = sorted(found, key=lambda album: _sort_key(query.sort, album))
+        return ordered[query.offset : query.offset + query.limit]
 
     async def apply_rating_change(
         self, album_id: int, old: int | None, new: int | None, *, session: Session | None
@@ -91,15 +77,11 @@ class InMemoryAlbumRepository:
         return aggregate
 
 
-class InMemoryRatingRepository:
+class InMemoryRatingRepository(InMemoryIds):
     def __init__(self) -> None:
+        super().__init__()
         self.ratings: dict[int, Rating] = {}
         self.likes: set[tuple[int, int]] = set()
-        self._last_id = 0
-
-    async def next_id(self) -> int:
-        self._last_id += 1
-        return self._last_id
 
     async def get(self, rating_id: int, *, session: Session | None = None) -> Rating | None:
         return self.ratings.get(rating_id)

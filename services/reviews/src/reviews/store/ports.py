@@ -3,7 +3,7 @@
 from typing import Protocol
 
 from chorus_backbone.mongo import Session
-from reviews.domain.models import Aggregate, Album, AlbumSort, Rating, ReviewSort
+from reviews.domain.models import Aggregate, Album, AlbumQuery, Rating, ReviewSort
 
 
 class AlbumRepository(Protocol):
@@ -13,16 +13,7 @@ class AlbumRepository(Protocol):
     async def add(self, album: Album, *, session: Session | None = None) -> None: ...
     async def get(self, album_id: int, *, session: Session | None = None) -> Album | None: ...
     async def known_keys(self) -> set[tuple[str, str]]: ...
-    async def search(
-        self,
-        *,
-        text: str | None,
-        genre: str | None,
-        year: int | None,
-        sort: AlbumSort,
-        limit: int,
-        offset: int,
-    ) -> list[Album]: ...
+    async def search(self, query: AlbumQuery) -> list[Album]: ...
     async def apply_rating_change(
         self, album_id: int, old: int | None, new: int | None, *, session: Session | None
     ) -> Aggregate | None:

@@ -4,19 +4,10 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from chorus_backbone.app import from_state
 from users.handlers.accounts import Accounts
 from users.handlers.friends import Friends
 from users.settings import UsersSettings
-
-
-def _accounts(request: Request) -> Accounts:
-    accounts: Accounts = request.app.state.accounts
-    return accounts
-
-
-def _friends(request: Request) -> Friends:
-    friends: Friends = request.app.state.friends
-    return friends
 
 
 def _client_address(request: Request) -> str:
@@ -27,8 +18,8 @@ def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-AccountsHandler = Annotated[Accounts, Depends(_accounts)]
-FriendsHandler = Annotated[Friends, Depends(_friends)]
+AccountsHandler = Annotated[Accounts, Depends(from_state("accounts"))]
+FriendsHandler = Annotated[Friends, Depends(from_state("friends"))]
 ClientAddress = Annotated[str, Depends(_client_address)]
 Limit = Annotated[int, Query(ge=1, le=100, description="At most this many items.")]
 Offset = Annotated[int, Query(ge=0, le=10_000, description="Skip this many items.")]

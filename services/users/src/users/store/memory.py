@@ -8,19 +8,16 @@ from datetime import UTC, datetime
 
 from pymongo.errors import DuplicateKeyError
 
+from chorus_backbone.memory import InMemoryIds
 from chorus_backbone.mongo import Session
 from users.domain.friendships import Pair, PairStatus, pair_id
 from users.domain.models import User
 
 
-class InMemoryUserRepository:
+class InMemoryUserRepository(InMemoryIds):
     def __init__(self) -> None:
+        super().__init__()
         self._users: dict[int, User] = {}
-        self._last_id = 0
-
-    async def next_id(self) -> int:
-        self._last_id += 1
-        return self._last_id
 
     async def add(self, user: User, *, session: Session | None) -> None:
         if any(known.username.casefold() == user.username.casefold() for known in self._users.values()):

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, status
 from chorus_backbone.request_auth import CurrentUser
 from reviews.api.deps import AlbumId, CatalogHandler, Limit, Offset
 from reviews.api.models import AlbumDetail, AlbumOut, NewAlbum
-from reviews.domain.models import AlbumSort
+from reviews.domain.models import AlbumQuery, AlbumSort
 from reviews.handlers.catalog import AlbumFacts
 
 router = APIRouter(prefix="/api/music", tags=["music"])
@@ -24,9 +24,7 @@ async def search_albums(
     offset: Offset = 0,
 ) -> list[AlbumOut]:
     """Search the catalog; each album with its average rating and count."""
-    albums = await catalog.search_albums(
-        text=q, genre=genre, year=year, sort=sort, limit=limit, offset=offset
-    )
+    albums = await catalog.search_albums(AlbumQuery(q, genre, year, sort, limit, offset))
     return [AlbumOut.of(album) for album in albums]
 
 
