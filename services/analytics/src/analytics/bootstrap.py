@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from analytics.events.subscribers import ratings_consumer, rooms_consumer
 from analytics.settings import AnalyticsSettings
 from analytics.store import AnalyticsStore
 from chorus_backbone.inbox import ProcessedEvents
@@ -23,8 +24,8 @@ class Analytics:
 
 def bootstrap(settings: AnalyticsSettings) -> Analytics:
     runtime = Runtime.from_settings(settings)
-    return Analytics(
-        runtime=runtime,
-        store=AnalyticsStore(runtime.database),
-        inbox=ProcessedEvents(runtime.mongo_client, runtime.database, consumer="analytics"),
-    )
+    store = AnalyticsStore(runtime.database)
+    inbox = ProcessedEvents(runtime.mongo_client, runtime.database, consumer="analytics")
+    runtime.add_consumer(ratings_consumer(runtime, store, inbox))
+    runtime.add_consumer(rooms_consumer(runtime, store, inbox))
+    return Analytics(runtime=runtime, store=store, inbox=inbox)

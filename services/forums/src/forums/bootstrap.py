@@ -6,6 +6,7 @@ from chorus_backbone.auth import TokenCodec
 from chorus_backbone.projection import LiveProjection
 from chorus_backbone.runtime import Runtime
 from forums.domain.models import Message
+from forums.events.subscribers import ratings_consumer, users_consumer
 from forums.handlers.records import Records
 from forums.handlers.room_events import RoomEvents
 from forums.handlers.room_session import LiveRoomParts, Lobby
@@ -78,7 +79,7 @@ def bootstrap(settings: ForumsSettings) -> ForumsService:
         tokens=tokens,
         settings=settings,
     )
-    return ForumsService(
+    service = ForumsService(
         settings=settings,
         runtime=runtime,
         room_store=room_store,
@@ -95,3 +96,6 @@ def bootstrap(settings: ForumsSettings) -> ForumsService:
         lobby=Lobby(parts),
         room_events=RoomEvents(room_store, presence, bus, projections.apply),
     )
+    runtime.add_consumer(ratings_consumer(runtime, projections, service.room_events))
+    runtime.add_consumer(users_consumer(runtime, projections, service.room_events))
+    return service

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from chorus_backbone.inbox import ProcessedEvents
 from chorus_backbone.projection import LiveProjection
 from chorus_backbone.runtime import Runtime
+from reviews.events.subscribers import people_consumer, rating_commands_consumer
 from reviews.handlers.catalog import Catalog
 from reviews.handlers.ratings import Ratings
 from reviews.handlers.reading import Reading
@@ -43,7 +44,7 @@ def bootstrap(settings: ReviewsSettings) -> ReviewsService:
     ratings = MongoRatingRepository(database)
     people = LiveProjection(runtime.mongo_client, database, PEOPLE_PROJECTION)
     processed_commands = ProcessedEvents(runtime.mongo_client, database, consumer="rating-commands")
-    return ReviewsService(
+    service = ReviewsService(
         settings=settings,
         runtime=runtime,
         albums=albums,
@@ -54,3 +55,6 @@ def bootstrap(settings: ReviewsSettings) -> ReviewsService:
         ratings=Ratings(albums, ratings, runtime.unit_of_work, processed_commands),
         reading=Reading(albums, ratings, LivePeopleDirectory(people)),
     )
+    runtime.add_consumer(people_consumer(runtime, people))
+    runtime.add_consumer(rating_commands_consumer(runtime, service.ratings))
+    return service

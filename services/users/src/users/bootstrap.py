@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 
 from chorus_backbone.auth import TokenCodec
+from chorus_backbone.grpc_server import HealthyGrpcServer
 from chorus_backbone.runtime import Runtime
+from users.grpc.server import users_grpc_server
 from users.handlers.accounts import Accounts
 from users.handlers.friends import Friends
 from users.security.signin_guard import SignInGuard
@@ -23,6 +25,7 @@ class UsersService:
     tokens: TokenCodec
     accounts: Accounts
     friends: Friends
+    grpc_server: HealthyGrpcServer
 
     async def ensure_indexes(self) -> None:
         await self.users.ensure_indexes()
@@ -50,4 +53,7 @@ def bootstrap(settings: UsersSettings) -> UsersService:
         tokens=tokens,
         accounts=Accounts(users, runtime.unit_of_work, tokens, signin_guard),
         friends=Friends(users, friendships, runtime.unit_of_work),
+        grpc_server=users_grpc_server(
+            users, friendships, tokens, port=settings.grpc_port, host=settings.host
+        ),
     )

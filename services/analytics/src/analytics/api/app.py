@@ -3,7 +3,6 @@
 from fastapi import FastAPI
 
 from analytics.bootstrap import bootstrap
-from analytics.events.subscribers import ratings_consumer, rooms_consumer
 from analytics.settings import AnalyticsSettings
 from chorus_backbone.app import create_service_app
 from chorus_backbone.runtime import Runtime
@@ -11,9 +10,6 @@ from chorus_backbone.runtime import Runtime
 
 def create_app(settings: AnalyticsSettings | None = None) -> FastAPI:
     analytics = bootstrap(settings or AnalyticsSettings())
-    runtime, store, inbox = analytics.runtime, analytics.store, analytics.inbox
-    runtime.add_consumer(ratings_consumer(runtime, store, inbox))
-    runtime.add_consumer(rooms_consumer(runtime, store, inbox))
 
     async def create_indexes(_: Runtime) -> None:
         await analytics.ensure_indexes()

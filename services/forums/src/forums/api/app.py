@@ -10,7 +10,6 @@ from chorus_backbone.app import create_service_app
 from chorus_backbone.runtime import Runtime
 from forums.api.routes import games, lobby, records
 from forums.bootstrap import ForumsService, bootstrap
-from forums.events.subscribers import ratings_consumer, users_consumer
 from forums.settings import ForumsSettings
 
 logger = logging.getLogger(__name__)
@@ -29,9 +28,6 @@ async def _keep_presence(service: ForumsService) -> None:
 
 def create_app(settings: ForumsSettings | None = None) -> FastAPI:
     service = bootstrap(settings or ForumsSettings())
-    runtime = service.runtime
-    runtime.add_consumer(ratings_consumer(runtime, service.projections, service.room_events))
-    runtime.add_consumer(users_consumer(runtime, service.projections, service.room_events))
     tasks: list[asyncio.Task[None]] = []
 
     async def on_prepare(_: Runtime) -> None:

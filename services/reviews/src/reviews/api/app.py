@@ -6,15 +6,11 @@ from chorus_backbone.app import create_service_app
 from chorus_backbone.runtime import Runtime
 from reviews.api.routes import compat, music, reviews
 from reviews.bootstrap import bootstrap
-from reviews.events.subscribers import people_consumer, rating_commands_consumer
 from reviews.settings import ReviewsSettings
 
 
 def create_app(settings: ReviewsSettings | None = None) -> FastAPI:
     service = bootstrap(settings or ReviewsSettings())
-    runtime = service.runtime
-    runtime.add_consumer(people_consumer(runtime, service.people))
-    runtime.add_consumer(rating_commands_consumer(runtime, service.ratings))
 
     async def on_prepare(_: Runtime) -> None:
         await service.ensure_indexes()

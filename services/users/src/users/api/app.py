@@ -6,28 +6,20 @@ from chorus_backbone.app import create_service_app
 from chorus_backbone.runtime import Runtime
 from users.api.routes import auth, friends, me
 from users.bootstrap import bootstrap
-from users.grpc.server import users_grpc_server
 from users.settings import UsersSettings
 
 
 def create_app(settings: UsersSettings | None = None) -> FastAPI:
     service = bootstrap(settings or UsersSettings())
-    grpc_server = users_grpc_server(
-        service.users,
-        service.friendships,
-        service.tokens,
-        port=service.settings.grpc_port,
-        host=service.settings.host,
-    )
 
     async def on_prepare(_: Runtime) -> None:
         await service.ensure_indexes()
 
     async def on_start(_: Runtime) -> None:
-        await grpc_server.start()
+        await service.grpc_server.start()
 
     async def on_stop(_: Runtime) -> None:
-        await grpc_server.stop()
+        await service.grpc_server.stop()
 
     app = create_service_app(
         service.runtime,
