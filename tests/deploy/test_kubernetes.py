@@ -114,7 +114,7 @@ def test_the_settings_files_are_current_with_the_settings_classes() -> None:
 
 def _app(service: str) -> FastAPI:
     """The service's application as it would start (built, not started: nothing connects)."""
-    module = importlib.import_module("analytics.app" if service == "analytics" else f"{service}.api.app")
+    module = importlib.import_module(f"{service}.api.app")
     app: FastAPI = module.create_app(SETTINGS.settings_class(service)())
     return app
 
