@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from enum import IntEnum
 from typing import Annotated, Literal, TypedDict
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from chorus_schemas.events.base import Event
-from chorus_schemas.events.ratings import RatingChanged, ReviewPosted
+from chorus_schemas.events.ratings import AlbumAggregateChanged, RatingChanged, RatingChangedV2, ReviewPosted
 from chorus_schemas.events.users import FriendAccepted
 
 
@@ -142,12 +143,13 @@ class ErrorFrame(TypedDict):
     message: str
 
 
-EventName = Literal["rating.changed", "review.posted", "friend.accepted"]
+EventName = Literal["rating.changed", "album.updated", "review.posted", "friend.accepted"]
 
 
 class EventFrame(TypedDict):
     type: Literal["event"]
     name: EventName
+    id: str  # the event's id: a client (and each replica) shows an event once
     data: dict[str, object]
 
 
@@ -216,28 +218,36 @@ _PUBLIC_FIELDS: dict[EventName, tuple[str, ...]] = {
         "user_id",
         "score",
         "previous_score",
-        "avg_rating",
+        "avg_rating",  # version 1 of RatingChanged only: since version 2 see album.updated
         "ratings_count",
     ),
+    "album.updated": ("album_id", "avg_rating", "ratings_count", "sequence"),  # keep the highest sequence
     "review.posted": ("album_id", "review_id", "user_id", "score", "excerpt", "spoiler"),
     "friend.accepted": ("sender_id", "receiver_id"),
 }
 
 
-def _event_frame(name: EventName, event: Event) -> EventFrame:
-    return {"type": "event", "name": name, "data": {f: getattr(event, f) for f in _PUBLIC_FIELDS[name]}}
+def _event_frame(name: EventName, event_id: UUID, event: Event) -> EventFrame:
+    shown = type(event).model_fields
+    data = {field: getattr(event, field) for field in _PUBLIC_FIELDS[name] if field in shown}
+    return {"type": "event", "name": name, "id": str(event_id), "data": data}
 
 
-def rating_changed_frame(event: RatingChanged) -> EventFrame:
-    """A rating of the room's album, with the album's new average and count."""
-    return _event_frame("rating.changed", event)
+def rating_changed_frame(event_id: UUID, event: RatingChanged | RatingChangedV2) -> EventFrame:
+    """Someone rated the room's album (or changed or removed their rating)."""
+    return _event_frame("rating.changed", event_id, event)
 
 
-def review_posted_frame(event: ReviewPosted) -> EventFrame:
+def album_updated_frame(event_id: UUID, event: AlbumAggregateChanged) -> EventFrame:
+    """The room's album has a new average and count."""
+    return _event_frame("album.updated", event_id, event)
+
+
+def review_posted_frame(event_id: UUID, event: ReviewPosted) -> EventFrame:
     """A review of the room's album: its start only, flagged when it spoils."""
-    return _event_frame("review.posted", event)
+    return _event_frame("review.posted", event_id, event)
 
 
-def friend_accepted_frame(event: FriendAccepted) -> EventFrame:
+def friend_accepted_frame(event_id: UUID, event: FriendAccepted) -> EventFrame:
     """Two people in the room became friends."""
-    return _event_frame("friend.accepted", event)
+    return _event_frame("friend.accepted", event_id, event)

@@ -12,6 +12,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     users.FriendRemoved,
     ratings.AlbumAdded,
     ratings.RatingChanged,
+    ratings.RatingChangedV2,
+    ratings.AlbumAggregateChanged,
     ratings.ReviewPosted,
     ratings.ReviewLiked,
     ratings.UpdateRatingRequested,

@@ -49,7 +49,7 @@ class RetryPolicy:
     max_backoff: float = 5.0
 
 
-def _worth_retrying(error: BaseException) -> bool:
+def worth_retrying(error: BaseException) -> bool:
     # Cancellation (shutdown) must propagate, never count as a failed attempt; and a
     # refusal by the domain (unknown id, invalid value) will not heal by retrying.
     # A paused projection is not a failure either: the message is read again after the pause.
@@ -147,7 +147,7 @@ class EventConsumer:
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.retry.max_attempts),
-                retry=retry_if_exception(_worth_retrying),
+                retry=retry_if_exception(worth_retrying),
                 wait=wait_exponential_jitter(
                     multiplier=self.retry.initial_backoff,
                     max=self.retry.max_backoff,

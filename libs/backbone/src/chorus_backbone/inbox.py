@@ -1,6 +1,6 @@
 """Idempotent consumption: an event's id is recorded in the same transaction as its effect."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from chorus_backbone.mongo import Database, MongoClient, Session, in_transaction
@@ -48,6 +48,26 @@ class ProcessedEvents:
             session=session,
         )
         return True
+
+    async def claim_many(self, envelopes: Sequence[Envelope], session: Session | None) -> list[Envelope]:
+        """Record each envelope as applied in the caller's transaction; those that were not before.
+
+        Two reads-and-writes for the whole batch; an envelope twice in it counts once.
+        """
+        by_marker = {f"{self.consumer}:{envelope.id}": envelope for envelope in envelopes}
+        cursor = self.collection.find({"_id": {"$in": list(by_marker)}}, {"_id": 1}, session=session)
+        seen = {document["_id"] async for document in cursor}
+        fresh = {marker: envelope for marker, envelope in by_marker.items() if marker not in seen}
+        if fresh:
+            now = datetime.now(UTC)
+            await self.collection.insert_many(
+                [
+                    {"_id": marker, "consumer": self.consumer, "type": envelope.type, "processed_at": now}
+                    for marker, envelope in fresh.items()
+                ],
+                session=session,
+            )
+        return list(fresh.values())
 
     async def apply_once(self, envelope: Envelope, update: Callable[[Session], Awaitable[None]]) -> bool:
         """Run ``update`` unless this event was applied before; True when it ran."""

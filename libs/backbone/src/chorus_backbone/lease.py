@@ -17,6 +17,17 @@ class Lease:
         self.name = name
         self.owner = owner
         self.duration = duration
+        self._held_until: datetime | None = None
+
+    async def hold(self) -> bool:
+        """Whether this owner holds the lease, renewing it once half of it has run out.
+
+        While more than half is left it answers without asking the database.
+        """
+        now = datetime.now(UTC)
+        if self._held_until is not None and self._held_until - now > self.duration / 2:
+            return True
+        return await self.acquire()
 
     async def acquire(self) -> bool:
         """Take or renew the lease; False while another live owner holds it."""
@@ -28,8 +39,11 @@ class Lease:
                 upsert=True,
             )
         except DuplicateKeyError:
+            self._held_until = None
             return False
+        self._held_until = now + self.duration
         return True
 
     async def release(self) -> None:
+        self._held_until = None
         await self.collection.delete_one({"_id": self.name, "owner": self.owner})

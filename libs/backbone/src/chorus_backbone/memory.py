@@ -5,7 +5,7 @@ fails are never announced, and an envelope is applied at most once per inbox.
 They do not roll back repositories; the real unit of work is proved on MongoDB.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from chorus_backbone import mongo
@@ -73,3 +73,8 @@ class InMemoryInbox:
             return False
         self.applied.add(key)
         return True
+
+    async def claim_many(
+        self, envelopes: Sequence[Envelope], session: mongo.Session | None
+    ) -> list[Envelope]:
+        return [envelope for envelope in envelopes if await self.claim(envelope, session)]

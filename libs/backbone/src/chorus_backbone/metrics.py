@@ -60,3 +60,8 @@ CONSUMER_LAG = Gauge(
     "Messages on a partition that a consumer group has not committed yet.",
     ["group", "topic", "partition"],
 )
+CACHE_LOOKUPS = Counter(
+    "chorus_cache_lookups_total",
+    "Page cache lookups by result (hit, miss; unavailable when Redis did not answer).",
+    ["cache", "result"],
+)

@@ -1,5 +1,6 @@
 """MongoDB client construction and the transaction helper every write path uses."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -42,3 +43,36 @@ async def next_sequence(database: Database, name: str) -> int:
     )
     assert counter is not None
     return int(counter["seq"])
+
+
+class IdBlocks:
+    """Integer ids from a collection's counter, taken a block at a time: one round trip per block.
+
+    Ids stay unique and grow within a process; across replicas blocks interleave, and
+    a process that stops leaves the rest of its block unused (a gap, which is harmless).
+    """
+
+    def __init__(self, database: Database, name: str, *, block: int = 100) -> None:
+        self.database = database
+        self.name = name
+        self.block = block
+        self._next = 0
+        self._end = 0  # exclusive
+        self._refill = asyncio.Lock()
+
+    async def next_id(self) -> int:
+        while self._next >= self._end:
+            async with self._refill:
+                if self._next >= self._end:
+                    counter = await self.database["counters"].find_one_and_update(
+                        {"_id": self.name},
+                        {"$inc": {"seq": self.block}},
+                        upsert=True,
+                        return_document=ReturnDocument.AFTER,
+                    )
+                    assert counter is not None
+                    self._end = int(counter["seq"]) + 1
+                    self._next = self._end - self.block
+        allocated = self._next
+        self._next += 1
+        return allocated

@@ -8,7 +8,7 @@ pointer inside each apply transaction, so after a switch every later event lands
 in the new generation; a short pause around the switch keeps the two from racing.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
@@ -167,6 +167,31 @@ class LiveProjection(Generic[S]):
                 return False
             await change(self.spec.store(self.database, state.active), event, session)
             return True
+
+        return await in_transaction(self.client, apply_in)
+
+    async def apply_many(self, events: Sequence[tuple[Envelope, Event]]) -> int:
+        """Apply a batch to the live generation in one transaction, each event once; how many were new."""
+        changes = [(envelope, event, self.spec.change_for(event)) for envelope, event in events]
+        if any(change is None for _, _, change in changes):
+            raise LookupError(f"projection {self.spec.name} has no change for some of these events")
+
+        async def apply_in(session: Session) -> int:
+            state = await self.pointer.read(session)
+            if state.paused(datetime.now(UTC)):
+                raise ProjectionPaused(self.spec.name)
+            inbox = ProcessedEvents(
+                self.client, self.database, consumer=state.active.inbox_consumer(self.spec.inbox_consumer)
+            )
+            fresh = {e.id for e in await inbox.claim_many([envelope for envelope, _, _ in changes], session)}
+            store = self.spec.store(self.database, state.active)
+            applied = 0
+            for envelope, event, change in changes:
+                if envelope.id in fresh and change is not None:
+                    fresh.discard(envelope.id)  # a repeat within the batch counts once
+                    await change(store, event, session)
+                    applied += 1
+            return applied
 
         return await in_transaction(self.client, apply_in)
 

@@ -1,4 +1,11 @@
-"""Publishes outbox entries to Kafka and marks them sent; one active replica at a time."""
+"""Publishes outbox entries to Kafka and marks them sent.
+
+Two ways out. A committed unit of work hands its entries over at once and the
+process that wrote them publishes them right after the commit (the express path).
+A sweep, run by one replica at a time under a lease, publishes whatever is still
+unsent: entries of a process that died before publishing, or whose publish failed.
+An entry may so be published twice; consumers drop repeats by event id.
+"""
 
 import asyncio
 import contextlib
@@ -11,7 +18,7 @@ from chorus_backbone import metrics
 from chorus_backbone.kafka import OutgoingMessage, RawPublisher
 from chorus_backbone.lease import Lease
 from chorus_backbone.mongo import Database
-from chorus_backbone.outbox import Outbox
+from chorus_backbone.outbox import Outbox, OutboxEntry
 from chorus_schemas import TopicNames
 
 logger = logging.getLogger(__name__)
@@ -22,8 +29,9 @@ _BACKLOG_OBSERVE_SECONDS = 2.0
 class OutboxRelay:
     """At-least-once delivery of the outbox; consumers drop duplicates by event id.
 
-    A lease makes one replica the active relay so that events of one key leave in
-    the order they were written; the others take over within a lease period if it dies.
+    One process publishes its own commits in the order they committed. The sweep's
+    lease makes one replica the sweeper, so what it publishes leaves in the order it
+    was written; the others take over within a lease period if it dies.
     """
 
     def __init__(
@@ -44,17 +52,48 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.lease = Lease(database, name="outbox-relay", owner=uuid4().hex, duration=lease_duration)
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._express: list[OutboxEntry] = []
+        self._express_ready = asyncio.Event()
+        # Entries the express path is publishing: the sweep leaves them alone.
+        self._in_flight: set[object] = set()
 
     def notify(self) -> None:
-        """Wake the relay now instead of at the next poll (called after a commit)."""
+        """Sweep now instead of at the next poll."""
         self._wake.set()
+
+    def publish_committed(self, entries: list[OutboxEntry]) -> None:
+        """Entries of a transaction that just committed: publish them now, in commit order."""
+        self._express.extend(entries)
+        self._express_ready.set()
+
+    async def _publish_express(self) -> None:
+        while True:
+            await self._express_ready.wait()
+            self._express_ready.clear()
+            while self._express:
+                batch = self._express[: self.batch_size]
+                del self._express[: len(batch)]
+                ids = [entry["_id"] for entry in batch]
+                self._in_flight.update(ids)
+                try:
+                    await self._send(batch)
+                except Exception:
+                    logger.warning("publishing %d committed entries failed; the sweep will", len(batch))
+                    metrics.RELAY_FAILURES.labels(self.outbox.source).inc()
+                    self._wake.set()
+                finally:
+                    self._in_flight.difference_update(ids)
 
     async def relay_once(self) -> int:
         """Publish one batch of pending entries; returns how many were sent."""
-        entries = await self.outbox.pending(self.batch_size)
-        if not entries:
-            return 0
+        pending = await self.outbox.pending(self.batch_size)
+        entries = [entry for entry in pending if entry["_id"] not in self._in_flight]
+        if entries:
+            await self._send(entries)
+        return len(pending)
+
+    async def _send(self, entries: list[OutboxEntry]) -> None:
         await self.publisher.send_many(
             [
                 OutgoingMessage(
@@ -69,7 +108,6 @@ class OutboxRelay:
         await self.outbox.mark_sent([entry["_id"] for entry in entries])
         for entry in entries:
             metrics.EVENTS_PUBLISHED.labels(self.outbox.source, entry["topic"], entry["type"]).inc()
-        return len(entries)
 
     async def observe_backlog(self) -> None:
         count, oldest = await self.outbox.backlog()
@@ -82,7 +120,7 @@ class OutboxRelay:
         observed_at = 0.0
         while True:
             try:
-                sent = await self.relay_once() if await self.lease.acquire() else 0
+                sent = await self.relay_once() if await self.lease.hold() else 0
                 failures = 0
                 if time.monotonic() - observed_at > _BACKLOG_OBSERVE_SECONDS:
                     await self.observe_backlog()
@@ -99,14 +137,20 @@ class OutboxRelay:
                 self._wake.clear()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="outbox-relay")
+        self._tasks = [
+            asyncio.create_task(self.run(), name="outbox-relay"),
+            asyncio.create_task(self._publish_express(), name="outbox-express"),
+        ]
 
     async def stop(self) -> None:
-        if self._task is None:
+        """Stop publishing; what was not published yet stays in the outbox for a sweep."""
+        if not self._tasks:
             return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
         with contextlib.suppress(Exception):
             await self.lease.release()

@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -10,6 +10,7 @@ from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 
 from chorus_backbone import mongo
+from chorus_backbone.batch_consumer import BatchEventConsumer, BatchHandler
 from chorus_backbone.consumer import EventConsumer, EventHandler, RetryPolicy
 from chorus_backbone.dead_letters import DeadLetters
 from chorus_backbone.health import Check, kafka_check, mongo_check, redis_check
@@ -70,7 +71,7 @@ class Runtime:
             topics=topics,
             outbox=outbox,
             relay=relay,
-            unit_of_work=MongoUnitOfWork(client, outbox, committed=relay.notify),
+            unit_of_work=MongoUnitOfWork(client, outbox, committed=relay.publish_committed),
         )
 
     @property
@@ -94,6 +95,21 @@ class Runtime:
             topic=topic,
             group=group,
             handlers=handlers,
+            dead_letters=self.dead_letters(group),
+            retry=self.retry_policy,
+            topics=self.topics,
+        )
+
+    def batch_consumer(
+        self, topic: str, name: str, handles: Collection[type[Event]], on_batch: BatchHandler
+    ) -> BatchEventConsumer:
+        """A consumer in this service's group ``name`` that stores each fetched batch at once."""
+        group = self.group(name)
+        return BatchEventConsumer(
+            topic=topic,
+            group=group,
+            handles=handles,
+            on_batch=on_batch,
             dead_letters=self.dead_letters(group),
             retry=self.retry_policy,
             topics=self.topics,

@@ -6,7 +6,7 @@ announces. The unit of work writes them to the outbox in the same transaction an
 wakes the relay once the transaction has committed, so no handler can forget either.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, TypeVar
 
 from chorus_backbone import mongo
@@ -34,6 +34,16 @@ class Inbox(Protocol):
 
     async def claim(self, envelope: Envelope, session: mongo.Session | None) -> bool:
         """Mark ``envelope`` applied in the caller's transaction; False when it was before."""
+        ...
+
+
+class BatchInbox(Protocol):
+    """The inbox of a consumer that applies events a batch at a time."""
+
+    async def claim_many(
+        self, envelopes: Sequence[Envelope], session: mongo.Session | None
+    ) -> list[Envelope]:
+        """Mark each envelope applied in the caller's transaction; those that were not before."""
         ...
 
 
@@ -68,19 +78,21 @@ class _OutboxTransaction:
 
 
 class MongoUnitOfWork:
-    """A MongoDB transaction and the service's outbox; ``committed`` runs after an event commits.
+    """A MongoDB transaction and the service's outbox; ``committed`` gets the entries once they commit.
 
-    ``committed`` is the relay's ``notify`` in a service: the relay wakes instead of waiting
-    for its next poll.
+    ``committed`` is the relay's ``publish_committed`` in a service: the events leave for
+    Kafka right after the commit instead of at the relay's next sweep.
     """
 
-    def __init__(self, client: mongo.MongoClient, outbox: Outbox, committed: Callable[[], None]) -> None:
+    def __init__(
+        self, client: mongo.MongoClient, outbox: Outbox, committed: Callable[[list[OutboxEntry]], None]
+    ) -> None:
         self._client = client
         self._outbox = outbox
         self._committed = committed
 
     async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
-        recorded = False
+        recorded: list[OutboxEntry] = []
 
         async def attempt(session: mongo.Session) -> T:
             nonlocal recorded
@@ -88,12 +100,12 @@ class MongoUnitOfWork:
             transaction = _OutboxTransaction(session, self._outbox)
             result = await work(transaction)
             await self._outbox.insert(transaction.entries, session=session)
-            recorded = bool(transaction.entries)
+            recorded = transaction.entries
             return result
 
         result = await mongo.in_transaction(self._client, attempt)
         if recorded:
-            self._committed()
+            self._committed(recorded)
         return result
 
     async def run_once(

@@ -12,6 +12,7 @@ from faststream.kafka import KafkaBroker
 from chorus_backbone import mongo
 from chorus_backbone.correlation import bind_correlation_id, reset_correlation_id
 from chorus_backbone.kafka import BrokerPublisher, make_broker
+from chorus_backbone.lease import Lease
 from chorus_backbone.outbox import Outbox
 from chorus_backbone.relay import OutboxRelay
 from chorus_backbone.unit_of_work import MongoUnitOfWork, Transaction
@@ -36,7 +37,7 @@ WRITE_THEN_CRASH = textwrap.dedent(
     async def main(url, database):
         client = mongo.connect(url, app_name="crashing-writer")
         db = client[database]
-        unit_of_work = MongoUnitOfWork(client, Outbox(db, source="users"), committed=lambda: None)
+        unit_of_work = MongoUnitOfWork(client, Outbox(db, source="users"), committed=lambda entries: None)
 
         async def register(transaction):
             await db.users.insert_one({"_id": 41, "username": "ada"}, session=transaction.session)
@@ -66,7 +67,7 @@ async def users_topic(namespace: Namespace) -> str:
 
 
 def _unit_of_work(client: mongo.MongoClient, database: mongo.Database) -> MongoUnitOfWork:
-    return MongoUnitOfWork(client, Outbox(database, source="users"), committed=lambda: None)
+    return MongoUnitOfWork(client, Outbox(database, source="users"), committed=lambda entries: None)
 
 
 async def _announce(unit_of_work: MongoUnitOfWork, *events: UserRegistered) -> None:
@@ -180,7 +181,9 @@ async def test_a_state_change_that_rolls_back_leaves_no_event(
     mongo_client: mongo.MongoClient, database: mongo.Database
 ) -> None:
     woken: list[bool] = []
-    unit_of_work = MongoUnitOfWork(mongo_client, Outbox(database, source="users"), lambda: woken.append(True))
+    unit_of_work = MongoUnitOfWork(
+        mongo_client, Outbox(database, source="users"), lambda entries: woken.append(True)
+    )
 
     async def register_then_fail(transaction: Transaction) -> None:
         await database.users.insert_one({"_id": 3, "username": "x"}, session=transaction.session)
@@ -203,7 +206,9 @@ async def test_the_relay_is_woken_only_after_a_transaction_that_recorded_events(
     async def pending() -> int:
         return await database.outbox.count_documents({"sent_at": None})
 
-    unit_of_work = MongoUnitOfWork(mongo_client, Outbox(database, source="users"), lambda: wakes.append(1))
+    unit_of_work = MongoUnitOfWork(
+        mongo_client, Outbox(database, source="users"), lambda entries: wakes.append(len(entries))
+    )
 
     async def nothing_to_announce(transaction: Transaction) -> int:
         return 7
@@ -249,3 +254,59 @@ async def test_the_relay_keeps_running_through_a_failed_publish(
     records = await read_topic(namespace.kafka_bootstrap, users_topic, count=1)
     assert len(records) == 1
     await asyncio.sleep(0)
+
+
+async def test_committed_entries_leave_at_once_without_waiting_for_a_sweep(
+    namespace: Namespace,
+    mongo_client: mongo.MongoClient,
+    database: mongo.Database,
+    broker: KafkaBroker,
+    users_topic: str,
+) -> None:
+    # Another replica holds the sweep: this one only ever publishes its own commits.
+    sweeper = Lease(database, name="outbox-relay", owner="another-replica", duration=timedelta(minutes=5))
+    assert await sweeper.acquire()
+    outbox = Outbox(database, source="users")
+    relay = OutboxRelay(database, outbox, BrokerPublisher(broker), topics=TopicNames(namespace.topic_prefix))
+    relay.start()
+    try:
+        unit_of_work = MongoUnitOfWork(mongo_client, outbox, committed=relay.publish_committed)
+        await _announce(unit_of_work, *(UserRegistered(user_id=7, username=f"n{i}") for i in range(3)))
+        records = await read_topic(namespace.kafka_bootstrap, users_topic, count=3, timeout=10)
+        await eventually(lambda: database.outbox.count_documents({"sent_at": None}), lambda n: n == 0)
+    finally:
+        await relay.stop()
+
+    assert [Envelope.from_bytes(r.value).data["username"] for r in records] == ["n0", "n1", "n2"]
+
+
+async def test_entries_whose_express_publish_failed_are_swept(
+    namespace: Namespace,
+    mongo_client: mongo.MongoClient,
+    database: mongo.Database,
+    broker: KafkaBroker,
+    users_topic: str,
+) -> None:
+    class FailsOnce(BrokerPublisher):
+        failed = False
+
+        async def send_many(self, messages: list) -> None:  # type: ignore[type-arg]
+            if not self.failed:
+                self.failed = True
+                raise ConnectionError("broker unreachable")
+            await super().send_many(messages)
+
+    outbox = Outbox(database, source="users")
+    relay = OutboxRelay(
+        database, outbox, FailsOnce(broker), topics=TopicNames(namespace.topic_prefix), poll_seconds=0.2
+    )
+    unit_of_work = MongoUnitOfWork(mongo_client, outbox, committed=relay.publish_committed)
+    relay.start()
+    try:
+        await _announce(unit_of_work, UserRegistered(user_id=9, username="late"))
+        await eventually(lambda: database.outbox.count_documents({"sent_at": None}), lambda n: n == 0)
+    finally:
+        await relay.stop()
+
+    [record] = await read_topic(namespace.kafka_bootstrap, users_topic, count=1)
+    assert Envelope.from_bytes(record.value).data["username"] == "late"

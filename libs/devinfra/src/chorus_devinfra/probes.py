@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from prometheus_client.parser import text_string_to_metric_families
 
-from chorus_schemas import Envelope, Event, TopicNames
+from chorus_schemas import Envelope, Event, TopicNames, parse_event
 
 T = TypeVar("T")
 
@@ -94,20 +94,23 @@ async def publish_events(
 
     ``at`` stamps the envelopes with that time instead of now.
     """
+    envelopes = [Envelope.wrap(event, source=source, time=at) for event in events]
+    await publish_envelopes(bootstrap, topic_prefix, envelopes)
+    return envelopes
+
+
+async def publish_envelopes(bootstrap: str, topic_prefix: str, envelopes: list[Envelope]) -> None:
+    """Publish envelopes as they are (the same one twice is a redelivery), in order."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     topics = TopicNames(topic_prefix)
-    envelopes = []
     try:
-        for event in events:
-            envelope = Envelope.wrap(event, source=source, time=at)
+        for envelope in envelopes:
             await producer.send_and_wait(
-                topics.name(event.TOPIC),
+                topics.name(parse_event(envelope).TOPIC),
                 envelope.to_bytes(),
                 key=envelope.key.encode(),
                 headers=[(name, value.encode()) for name, value in envelope.headers().items()],
             )
-            envelopes.append(envelope)
     finally:
         await producer.stop()
-    return envelopes

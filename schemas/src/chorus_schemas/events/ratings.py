@@ -29,7 +29,12 @@ class AlbumAdded(_AlbumEvent):
 
 
 class RatingChanged(_AlbumEvent):
-    """A rating was set, changed or deleted; carries the album's new aggregate."""
+    """A rating was set, changed or deleted; carries the album's new aggregate.
+
+    Version 1, still accepted: the aggregate came from the same transaction as the
+    rating. Since version 2 the aggregate is folded behind the ratings and announced
+    by AlbumAggregateChanged.
+    """
 
     TYPE: ClassVar[str] = "ratings.RatingChanged"
 
@@ -39,6 +44,40 @@ class RatingChanged(_AlbumEvent):
     previous_score: Score | None = None
     avg_rating: float = Field(ge=0, le=5)
     ratings_count: int = Field(ge=0)
+
+
+class RatingChangedV2(_AlbumEvent):
+    """A rating was set, changed or deleted: the change itself, announced when it is stored.
+
+    ``previous_score`` and ``score`` are exact (read in the rating's own transaction),
+    so folding every change once gives each album's exact aggregate; ``version``
+    counts the changes of this rating.
+    """
+
+    TYPE: ClassVar[str] = "ratings.RatingChanged"
+    VERSION: ClassVar[int] = 2
+
+    rating_id: int = Field(ge=1)
+    user_id: int = Field(ge=1)
+    score: Score | None = Field(description="The new score; null when the rating was deleted.")
+    previous_score: Score | None = None
+    version: int = Field(ge=1, description="1 for a rating's first change, then one more each time.")
+
+
+class AlbumAggregateChanged(_AlbumEvent):
+    """An album's ratings in summary after the latest changes were folded in.
+
+    ``sequence`` grows with every fold of the album: a consumer keeps the highest.
+    """
+
+    TYPE: ClassVar[str] = "ratings.AlbumAggregateChanged"
+
+    ratings_count: int = Field(ge=0)
+    avg_rating: float = Field(ge=0, le=5)
+    histogram: dict[str, int] = Field(
+        default_factory=dict, description='Ratings per score ("0.5" … "5.0"); absent scores have none.'
+    )
+    sequence: int = Field(ge=1)
 
 
 class ReviewPosted(_AlbumEvent):

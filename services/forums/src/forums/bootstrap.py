@@ -94,7 +94,7 @@ def bootstrap(settings: ForumsSettings) -> ForumsService:
         rooms=rooms,
         records=Records(record_store, uow, settings),
         lobby=Lobby(parts),
-        room_events=RoomEvents(room_store, presence, bus, projections.apply),
+        room_events=RoomEvents(room_store, presence, bus, bus, projections.apply),
     )
     runtime.add_consumer(ratings_consumer(runtime, projections, service.room_events))
     runtime.add_consumer(users_consumer(runtime, projections, service.room_events))

@@ -7,7 +7,7 @@ from chorus_backbone.friend_graph import friend_accepted, friend_removed
 from chorus_backbone.mongo import Session
 from chorus_backbone.projection import ProjectionSource, ProjectionSpec
 from chorus_schemas import Topic
-from chorus_schemas.events.ratings import AlbumAdded, RatingChanged
+from chorus_schemas.events.ratings import AlbumAdded, AlbumAggregateChanged, RatingChanged
 from chorus_schemas.events.users import FriendAccepted, FriendRemoved
 from forums.settings import ForumsSettings
 from forums.store.projections import MongoForumProjections
@@ -21,6 +21,14 @@ async def _rating_changed(store: MongoForumProjections, event: RatingChanged, se
     await store.set_average(event.album_id, event.avg_rating, event.ratings_count, session=session)
 
 
+async def _aggregate_changed(
+    store: MongoForumProjections, event: AlbumAggregateChanged, session: Session
+) -> None:
+    await store.set_average(
+        event.album_id, event.avg_rating, event.ratings_count, sequence=event.sequence, session=session
+    )
+
+
 FORUMS_PROJECTION = ProjectionSpec[MongoForumProjections](
     name="forums",
     settings=ForumsSettings,
@@ -29,7 +37,13 @@ FORUMS_PROJECTION = ProjectionSpec[MongoForumProjections](
     inbox_consumer="forums-projections",
     sources=(
         ProjectionSource(
-            Topic.RATINGS_EVENTS, "ratings", {AlbumAdded: _album_added, RatingChanged: _rating_changed}
+            Topic.RATINGS_EVENTS,
+            "ratings",
+            {
+                AlbumAdded: _album_added,
+                RatingChanged: _rating_changed,
+                AlbumAggregateChanged: _aggregate_changed,
+            },
         ),
         ProjectionSource(
             Topic.USERS_EVENTS, "users", {FriendAccepted: friend_accepted, FriendRemoved: friend_removed}

@@ -9,8 +9,8 @@ import orjson
 from websockets.asyncio.client import ClientConnection, connect
 
 from chorus_backbone.auth import TokenCodec
-from chorus_devinfra.probes import publish_events
-from chorus_schemas import Event
+from chorus_devinfra.probes import publish_envelopes, publish_events
+from chorus_schemas import Envelope, Event
 from forums.settings import ForumsSettings
 
 
@@ -85,8 +85,12 @@ class ForumsApi:
         welcome = await room.next_of("welcome")
         return room, welcome
 
-    async def publish(self, *events: Event, source: str) -> None:
+    async def publish_again(self, *envelopes: Envelope) -> None:
+        """Put these very envelopes on their topics (a redelivery, when they were there before)."""
+        await publish_envelopes(self.settings.kafka_bootstrap, self.settings.topic_prefix, list(envelopes))
+
+    async def publish(self, *events: Event, source: str) -> list[Envelope]:
         """Put events on their real topics, as their owning service would."""
-        await publish_events(
+        return await publish_events(
             self.settings.kafka_bootstrap, self.settings.topic_prefix, list(events), source=source
         )

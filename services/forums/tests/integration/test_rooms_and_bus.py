@@ -2,9 +2,15 @@
 
 import pytest
 
-from chorus_devinfra.probes import eventually, read_topic
+from chorus_devinfra.probes import committed_offsets, eventually, read_topic
 from chorus_schemas import Envelope, Topic, TopicNames
-from chorus_schemas.events.ratings import AlbumAdded, RatingChanged, ReviewPosted
+from chorus_schemas.events.ratings import (
+    AlbumAdded,
+    AlbumAggregateChanged,
+    RatingChanged,
+    RatingChangedV2,
+    ReviewPosted,
+)
 from chorus_schemas.events.users import FriendAccepted
 from forums.testing import ForumsApi
 
@@ -40,6 +46,55 @@ async def test_a_rating_made_elsewhere_reaches_the_albums_room_as_an_event_frame
     assert reviewed["name"] == "review.posted"
     assert reviewed["data"]["excerpt"] == "Reckoner."
     await member.close()
+
+
+async def test_a_rating_shows_at_once_its_folded_average_after_and_a_redelivery_not_at_all(
+    forums_api: ForumsApi,
+) -> None:
+    await _album(forums_api, 74, "Amnesiac")
+    room_id = await forums_api.open_room(1, album_id=74)
+    here, _ = await forums_api.join(room_id, 1)
+    there, _ = await forums_api.join(room_id, 2, replica=1)
+    [changed] = await forums_api.publish(
+        RatingChangedV2(album_id=74, rating_id=9, user_id=8, score=3.5, previous_score=None, version=1),
+        source="reviews",
+    )
+    await forums_api.publish_again(changed)  # read twice, shown once
+    newest, older = await forums_api.publish(
+        AlbumAggregateChanged(album_id=74, ratings_count=2, avg_rating=4.0, sequence=2),
+        AlbumAggregateChanged(album_id=74, ratings_count=1, avg_rating=3.5, sequence=1),  # out of order
+        source="reviews",
+    )
+
+    for member in (here, there):
+        frames = [await member.next_of("event", timeout=20) for _ in range(3)]
+        assert [(f["name"], f["id"]) for f in frames] == [
+            ("rating.changed", str(changed.id)),
+            ("album.updated", str(newest.id)),
+            ("album.updated", str(older.id)),
+        ]
+        assert frames[0]["data"] == {
+            "album_id": 74,
+            "rating_id": 9,
+            "user_id": 8,
+            "score": 3.5,
+            "previous_score": None,
+        }
+        assert frames[1]["data"] == {"album_id": 74, "avg_rating": 4.0, "ratings_count": 2, "sequence": 2}
+    marker = await forums_api.publish(
+        ReviewPosted(album_id=74, review_id=9, user_id=8, score=3.5, excerpt="."), source="reviews"
+    )
+    assert (await here.next_of("event", timeout=20))["id"] == str(marker[0].id)  # nothing else between
+    topic = TopicNames(forums_api.settings.topic_prefix).name(Topic.RATINGS_EVENTS)
+    group = f"{forums_api.settings.consumer_group_prefix}forums.ratings"
+    await eventually(
+        lambda: committed_offsets(forums_api.settings.kafka_bootstrap, group, topic), lambda n: n >= 6
+    )
+
+    response = await forums_api.client.get("/api/games/discover", headers=forums_api.user(5))
+    assert next(room["avg_rating"] for room in response.json() if room["lobby_id"] == room_id) == 4.0
+    await here.close()
+    await there.close()
 
 
 async def test_the_rate_frame_travels_as_an_update_rating_requested_command(forums_api: ForumsApi) -> None:

@@ -19,7 +19,7 @@ from chorus_schemas.events.forums import (
     RoomClosed,
     RoomOpened,
 )
-from chorus_schemas.events.ratings import RatingChanged, UpdateRatingRequestedV2
+from chorus_schemas.events.ratings import AlbumAggregateChanged, RatingChangedV2, UpdateRatingRequestedV2
 from chorus_schemas.live_room import CloseCode, ServerFrame, UserRef, user_ref
 from forums.domain.models import Message, NewMessage
 from forums.handlers.records import Records
@@ -448,36 +448,45 @@ async def test_the_last_member_leaving_closes_the_room(world: World) -> None:
     ]
 
 
-async def test_a_rating_reaches_its_albums_rooms_once_however_often_it_is_delivered(world: World) -> None:
-    room = await world.rooms.open_room(ADA, 7, None)
-    await world.rooms.open_room(ADA, None, "elsewhere")
-    seen: set[str] = set()
+async def test_ratings_and_averages_go_to_their_albums_rooms_with_their_event_ids(world: World) -> None:
+    class AlbumChannel:
+        def __init__(self) -> None:
+            self.published: list[tuple[int, ServerFrame]] = []
 
-    async def apply_once(envelope: Envelope, event: Event) -> bool:
-        first = str(envelope.id) not in seen
-        seen.add(str(envelope.id))
-        return first
+        async def publish_to_album(
+            self, album_id: int, frame: ServerFrame, *, trace: Mapping[str, str] | None = None
+        ) -> None:
+            self.published.append((album_id, frame))
 
-    events = RoomEvents(world.store, world.presence, world.fan_out, apply_once)
-    changed = RatingChanged(
-        album_id=7, rating_id=3, user_id=BOB, score=4.0, previous_score=None, avg_rating=4.0, ratings_count=1
-    )
-    envelope = Envelope.wrap(changed, source="reviews")
-    await events.rating_changed(envelope, changed)
-    await events.rating_changed(envelope, changed)
+    async def never(envelope: Envelope, event: Event) -> bool:
+        raise AssertionError("ratings need no projection before their frame")
 
-    [(room_id, frame, _)] = world.fan_out.published
-    assert room_id == room.id
-    assert frame == {
-        "type": "event",
-        "name": "rating.changed",
-        "data": {
-            "album_id": 7,
-            "rating_id": 3,
-            "user_id": BOB,
-            "score": 4.0,
-            "previous_score": None,
-            "avg_rating": 4.0,
-            "ratings_count": 1,
-        },
-    }
+    channel = AlbumChannel()
+    events = RoomEvents(world.store, world.presence, world.fan_out, channel, never)
+    changed = RatingChangedV2(album_id=7, rating_id=3, user_id=BOB, score=4.0, version=1)
+    folded = AlbumAggregateChanged(album_id=7, ratings_count=1, avg_rating=4.0, sequence=1)
+    first, second = Envelope.wrap(changed, source="reviews"), Envelope.wrap(folded, source="reviews")
+
+    await events.to_album_rooms(first, changed)
+    await events.to_album_rooms(second, folded)
+
+    assert channel.published == [
+        (
+            7,
+            {
+                "type": "event",
+                "name": "rating.changed",
+                "id": str(first.id),
+                "data": {"album_id": 7, "rating_id": 3, "user_id": BOB, "score": 4.0, "previous_score": None},
+            },
+        ),
+        (
+            7,
+            {
+                "type": "event",
+                "name": "album.updated",
+                "id": str(second.id),
+                "data": {"album_id": 7, "avg_rating": 4.0, "ratings_count": 1, "sequence": 1},
+            },
+        ),
+    ]

@@ -16,3 +16,6 @@ class ReviewsSettings(ServiceSettings):
     load_starter_catalog: bool = Field(
         default=True, description="Import the shipped catalog at start-up (idempotent)."
     )
+    page_cache_seconds: int = Field(
+        default=60, ge=1, description="Longest a cached album page or catalog search may live."
+    )

@@ -1,11 +1,13 @@
 """A client of the reviews API for tests, minting tokens the way the users service does."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from chorus_backbone.auth import TokenCodec
-from chorus_devinfra.probes import publish_events
+from chorus_devinfra.probes import eventually, publish_events
 from chorus_schemas import Event
 from reviews.settings import ReviewsSettings
 
@@ -38,6 +40,13 @@ class ReviewsApi:
         return await self.client.put(
             f"/api/reviews/albums/{album_id}", json={"score": score, **review}, headers=self.user(user_id)
         )
+
+    async def album(self, album_id: int) -> dict[str, Any]:
+        return dict((await self.client.get(f"/api/music/albums/{album_id}")).json())
+
+    async def album_once(self, album_id: int, until: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """The album page once ``until`` holds (aggregates follow the ratings within a moment)."""
+        return await eventually(lambda: self.album(album_id), until)
 
     async def publish(self, *events: Event, source: str = "users") -> None:
         """Put events on their real topics, as their owning service would."""

@@ -43,6 +43,8 @@ async def test_the_catalog_is_searched_by_text_genre_and_year_and_sorted(reviews
     await reviews_api.rate(1, ok, 5.0)
     await reviews_api.rate(2, kid_a, 4.0)
     await reviews_api.rate(3, kid_a, 4.0)
+    await reviews_api.album_once(kid_a, lambda a: a["ratings_count"] == 2)
+    await reviews_api.album_once(ok, lambda a: a["ratings_count"] == 1)
     client = reviews_api.client
 
     def titles(response: object) -> list[str]:

@@ -7,7 +7,8 @@ import pytest
 from pymongo.errors import DuplicateKeyError
 
 from chorus_backbone import mongo
-from reviews.domain.models import AlbumQuery, AlbumSort, Rating, ReviewSort, new_album
+from reviews.domain.aggregates import Delta
+from reviews.domain.models import AlbumQuery, AlbumSort, RatingChange, ReviewSort, new_album
 from reviews.store.albums import MongoAlbumRepository
 from reviews.store.memory import InMemoryAlbumRepository, InMemoryRatingRepository
 from reviews.store.ports import AlbumRepository, RatingRepository
@@ -49,31 +50,74 @@ async def test_albums_are_unique_per_artist_and_title_and_searched_in_order(stor
     assert ("massive attack", "protection") in await albums.known_keys()
 
 
-async def test_rating_changes_keep_the_aggregate_and_histogram_exact(stores: Stores) -> None:
+async def test_folding_deltas_keeps_the_aggregate_and_histogram_exact(stores: Stores) -> None:
     albums = stores.albums
     album_id = await albums.next_id()
     await albums.add(new_album(album_id, "Dummy", "Portishead", 1994, [], NOW))
+    first, second = Delta(), Delta()
+    first.add(None, 8)
+    first.add(None, 5)
+    second.add(8, 10)
 
-    await albums.apply_rating_change(album_id, None, 8, session=None)
-    await albums.apply_rating_change(album_id, None, 5, session=None)
-    aggregate = await albums.apply_rating_change(album_id, 8, 10, session=None)
+    await albums.fold({album_id: first}, session=None)
+    folded = await albums.fold({album_id: second, album_id + 99: first}, session=None)
 
-    assert aggregate is not None
+    aggregate = folded[album_id]
+    assert list(folded) == [album_id]  # an unknown album is skipped
     assert (aggregate.ratings_count, aggregate.half_star_sum, aggregate.avg_rating) == (2, 15, 3.75)
-    assert aggregate.histogram == {5: 1, 10: 1}
+    assert (aggregate.histogram, aggregate.sequence) == ({5: 1, 10: 1}, 2)
     stored = await albums.get(album_id)
     assert stored is not None
     assert stored.aggregate == aggregate
-    assert await albums.apply_rating_change(album_id + 99, None, 4, session=None) is None
+    assert await albums.exists(album_id)
+    assert not await albums.exists(album_id + 99)
+
+
+def _change(
+    user: int, album: int, half_stars: int | None, fresh_id: int, text: str | None = None
+) -> RatingChange:
+    return RatingChange(user, album, half_stars, fresh_id, NOW, text=text)
+
+
+async def test_rating_changes_apply_in_order_and_say_each_rating_before_and_after(stores: Stores) -> None:
+    ratings = stores.ratings
+    ids = [await ratings.next_id() for _ in range(4)]
+    assert ids == sorted(set(ids))
+
+    moved = await ratings.apply(
+        [
+            _change(1, 7, 8, ids[0], text="Great."),
+            _change(2, 7, 4, ids[1]),
+            _change(1, 7, 10, ids[2], text="Greater."),  # the same rating again, in the same write
+            _change(2, 7, None, ids[3]),  # removed
+        ],
+        session=None,
+    )
+
+    assert [(b and b.half_stars, a and a.half_stars) for b, a in moved] == [
+        (None, 8),
+        (None, 4),
+        (8, 10),
+        (4, None),
+    ]
+    assert [(a.id, a.version, a.text) for _, a in moved if a][-1] == (ids[0], 2, "Greater.")
+    assert await ratings.of_user_for_album(2, 7, session=None) is None
+    assert await ratings.like(ids[0], 3, session=None)
+    [(before, after)] = await ratings.apply([_change(1, 7, None, 0)], session=None)
+    assert (before and before.likes, after) == (1, None)
+    again = await ratings.apply([_change(1, 7, 6, ids[3])], session=None)
+    assert again[0][1] is not None
+    assert (again[0][1].id, again[0][1].likes, again[0][1].version) == (ids[3], 0, 1)
 
 
 async def test_ratings_are_found_by_album_and_user_and_likes_count_once(stores: Stores) -> None:
     ratings = stores.ratings
-    first = Rating(await ratings.next_id(), 7, 1, 8, "Great.", False, 0, NOW, NOW)
+    first_id, second_id = await ratings.next_id(), await ratings.next_id()
+    [(_, first)] = await ratings.apply([_change(1, 7, 8, first_id, text="Great.")], session=None)
     later = NOW + timedelta(minutes=1)
-    second = Rating(await ratings.next_id(), 7, 2, 4, None, False, 0, later, later)
-    await ratings.save(first, session=None)
-    await ratings.save(second, session=None)
+    [(_, second)] = await ratings.apply([RatingChange(2, 7, 4, second_id, later)], session=None)
+    assert first is not None
+    assert second is not None
 
     assert await ratings.of_user_for_album(1, 7, session=None) == first
     assert [r.id for r in await ratings.for_album(7, sort=ReviewSort.NEWEST, limit=5, offset=0)] == [
@@ -82,12 +126,9 @@ async def test_ratings_are_found_by_album_and_user_and_likes_count_once(stores: 
     ]
     assert await ratings.like(first.id, 2, session=None)
     assert not await ratings.like(first.id, 2, session=None)
-    assert [r.id for r in await ratings.for_album(7, sort=ReviewSort.MOST_LIKED, limit=1, offset=0)] == [
-        first.id
-    ]
+    most_liked = await ratings.for_album(7, sort=ReviewSort.MOST_LIKED, limit=1, offset=0)
+    assert [r.id for r in most_liked] == [first.id]
     assert await ratings.unlike(first.id, 2, session=None)
     assert not await ratings.unlike(first.id, 2, session=None)
-    await ratings.set_half_stars(second.id, 9, session=None)
-    assert [(r.id, r.half_stars) for r in await ratings.by_users([2], limit=5, offset=0)] == [(second.id, 9)]
-    await ratings.delete(first.id, session=None)
-    assert await ratings.get(first.id) is None
+    assert [r.id for r in await ratings.by_users([2], limit=5, offset=0)] == [second.id]
+    assert await ratings.get(404) is None

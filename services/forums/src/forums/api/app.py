@@ -34,7 +34,7 @@ def create_app(settings: ForumsSettings | None = None) -> FastAPI:
         await service.ensure_indexes()
 
     async def on_start(_: Runtime) -> None:
-        service.bus.start(service.hub.deliver)
+        service.bus.start(service.hub)
         tasks.append(asyncio.create_task(_keep_presence(service), name="presence"))
 
     async def on_drain(_: Runtime) -> None:

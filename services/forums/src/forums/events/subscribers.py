@@ -1,32 +1,38 @@
 """Subscribers: turn ratings.events and users.events into projection changes and room frames."""
 
+from chorus_backbone.batch_consumer import BatchEventConsumer, Delivery
 from chorus_backbone.consumer import EventConsumer
 from chorus_backbone.projection import LiveProjection
 from chorus_backbone.runtime import Runtime
 from chorus_schemas import Envelope, Event, Topic
-from chorus_schemas.events.ratings import AlbumAdded, RatingChanged, ReviewPosted
+from chorus_schemas.events.ratings import (
+    AlbumAdded,
+    AlbumAggregateChanged,
+    RatingChanged,
+    RatingChangedV2,
+    ReviewPosted,
+)
 from chorus_schemas.events.users import FriendAccepted, FriendRemoved
 from forums.handlers.room_events import RoomEvents
 from forums.store.projections import MongoForumProjections
 
+# What the forums projection keeps of ratings.events (RatingChanged version 1 carried the average).
+PROJECTED = (AlbumAdded, RatingChanged, AlbumAggregateChanged)
+
 
 def ratings_consumer(
     runtime: Runtime, projections: LiveProjection[MongoForumProjections], room_events: RoomEvents
-) -> EventConsumer:
-    """Album titles and averages for discovery; rating and review events into album rooms."""
+) -> BatchEventConsumer:
+    """Ratings, reviews and averages into album rooms at once; then titles and averages for discovery."""
 
-    async def on_rating_changed(envelope: Envelope, event: Event) -> None:
-        assert isinstance(event, RatingChanged)
-        await room_events.rating_changed(envelope, event)
+    async def on_batch(batch: list[Delivery]) -> None:
+        for delivery in batch:
+            with delivery.traced():
+                await room_events.to_album_rooms(delivery.envelope, delivery.event)
+        await projections.apply_many([(d.envelope, d.event) for d in batch if type(d.event) in PROJECTED])
 
-    async def on_review_posted(envelope: Envelope, event: Event) -> None:
-        assert isinstance(event, ReviewPosted)
-        await room_events.review_posted(event)
-
-    return runtime.consumer(
-        Topic.RATINGS_EVENTS,
-        "ratings",
-        {AlbumAdded: projections.handler(), RatingChanged: on_rating_changed, ReviewPosted: on_review_posted},
+    return runtime.batch_consumer(
+        Topic.RATINGS_EVENTS, "ratings", [*PROJECTED, RatingChangedV2, ReviewPosted], on_batch
     )
 
 

@@ -10,8 +10,8 @@ repeats, so delivery to a member stays complete and in order.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import orjson
 from redis.asyncio import Redis
@@ -20,13 +20,21 @@ from chorus_schemas.live_room import ServerFrame
 
 logger = logging.getLogger(__name__)
 
-Deliver = Callable[[int, dict[str, Any], bytes], Awaitable[None]]
+
+class Deliveries(Protocol):
+    """Where a replica hands the frames it hears: to a room's members, or to an album's rooms'."""
+
+    async def deliver(self, room_id: int, frame: dict[str, Any], encoded: bytes | None = None) -> None: ...
+    async def deliver_to_album(
+        self, album_id: int, frame: dict[str, Any], encoded: bytes | None = None
+    ) -> None: ...
 
 
 class RoomBus:
     def __init__(self, redis: Redis, *, prefix: str) -> None:
         self.redis = redis
         self.prefix = f"{prefix}room:"
+        self.album_prefix = f"{prefix}album:"
         self._task: asyncio.Task[None] | None = None
 
     async def publish(
@@ -40,26 +48,34 @@ class RoomBus:
         """Send ``frame`` to the room on every replica; ``origin`` and ``trace`` travel beside it
         (the connection that should not get it back, the trace its pushes join) and are
         removed before any member sees the frame."""
-        carried: dict[str, Any] = dict(frame)
-        if origin is not None:
-            carried["origin"] = origin
-        if trace:
-            carried["trace"] = dict(trace)
-        await self.redis.publish(f"{self.prefix}{room_id}", orjson.dumps(carried))
+        await self.redis.publish(f"{self.prefix}{room_id}", _carried(frame, origin, trace))
 
-    def start(self, deliver: Deliver) -> None:
-        self._task = asyncio.create_task(self._listen(deliver), name="room-bus")
+    async def publish_to_album(
+        self, album_id: int, frame: ServerFrame, *, trace: Mapping[str, str] | None = None
+    ) -> None:
+        """Send ``frame`` to every open room about ``album_id``, on every replica."""
+        await self.redis.publish(f"{self.album_prefix}{album_id}", _carried(frame, None, trace))
 
-    async def _listen(self, deliver: Deliver) -> None:
+    def start(self, deliveries: Deliveries) -> None:
+        self._task = asyncio.create_task(self._listen(deliveries), name="room-bus")
+
+    async def _listen(self, deliveries: Deliveries) -> None:
         while True:
             try:
                 async with self.redis.pubsub() as pubsub:
-                    await pubsub.psubscribe(f"{self.prefix}*")
+                    await pubsub.psubscribe(f"{self.prefix}*", f"{self.album_prefix}*")
                     async for item in pubsub.listen():
                         if item["type"] != "pmessage":
                             continue
-                        room_id = int(item["channel"].decode().removeprefix(self.prefix))
-                        await deliver(room_id, orjson.loads(item["data"]), item["data"])
+                        channel = item["channel"].decode()
+                        frame = orjson.loads(item["data"])
+                        if channel.startswith(self.album_prefix):
+                            album_id = int(channel.removeprefix(self.album_prefix))
+                            await deliveries.deliver_to_album(album_id, frame, item["data"])
+                        else:
+                            await deliveries.deliver(
+                                int(channel.removeprefix(self.prefix)), frame, item["data"]
+                            )
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -72,3 +88,12 @@ class RoomBus:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+
+def _carried(frame: ServerFrame, origin: str | None, trace: Mapping[str, str] | None) -> bytes:
+    carried: dict[str, Any] = dict(frame)
+    if origin is not None:
+        carried["origin"] = origin
+    if trace:
+        carried["trace"] = dict(trace)
+    return orjson.dumps(carried)

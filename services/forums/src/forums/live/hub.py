@@ -1,28 +1,34 @@
-"""The members connected to this replica, by room; frames from the bus go to them."""
+"""The members connected to this replica, by room and by album; frames from the bus go to them."""
 
 import asyncio
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from typing import Any
 
 from chorus_schemas.live_room import CloseCode
 from forums.live import metrics
 from forums.live.member import INTERNAL_KEYS, MemberConnection, Outgoing
 
+# Event frames carry their event's id; an event delivered again (a consumer that
+# read it twice) within this many recent events is shown once.
+RECENT_EVENTS = 10_000
+
 
 class LocalHub:
     def __init__(self) -> None:
         self.rooms: dict[int, set[MemberConnection]] = defaultdict(set)
+        self.albums: dict[int, set[MemberConnection]] = defaultdict(set)
+        self._recent_events: OrderedDict[str, None] = OrderedDict()
 
     def add(self, member: MemberConnection) -> None:
         self.rooms[member.room_id].add(member)
+        if member.album_id is not None:
+            self.albums[member.album_id].add(member)
         self._observe()
 
     def remove(self, member: MemberConnection) -> None:
-        members = self.rooms.get(member.room_id)
-        if members is not None:
-            members.discard(member)
-            if not members:
-                del self.rooms[member.room_id]
+        _discard(self.rooms, member.room_id, member)
+        if member.album_id is not None:
+            _discard(self.albums, member.album_id, member)
         self._observe()
 
     def _observe(self) -> None:
@@ -30,10 +36,33 @@ class LocalHub:
         metrics.LIVE_MEMBERS.set(self.count())
 
     async def deliver(self, room_id: int, frame: dict[str, Any], encoded: bytes | None = None) -> None:
+        self._offer(self.rooms.get(room_id, ()), frame, encoded)
+
+    async def deliver_to_album(
+        self, album_id: int, frame: dict[str, Any], encoded: bytes | None = None
+    ) -> None:
+        if self._seen(frame.get("id")):
+            return
+        self._offer(self.albums.get(album_id, ()), frame, encoded)
+
+    def _seen(self, event_id: object) -> bool:
+        if not isinstance(event_id, str):
+            return False
+        if event_id in self._recent_events:
+            return True
+        self._recent_events[event_id] = None
+        if len(self._recent_events) > RECENT_EVENTS:
+            self._recent_events.popitem(last=False)
+        return False
+
+    @staticmethod
+    def _offer(
+        members: set[MemberConnection] | tuple[()], frame: dict[str, Any], encoded: bytes | None
+    ) -> None:
         # The bus's bytes are the frame already encoded: members send them as they are.
         text = encoded.decode() if encoded is not None and not INTERNAL_KEYS & frame.keys() else None
         outgoing = Outgoing(frame, text)
-        for member in list(self.rooms.get(room_id, ())):
+        for member in list(members):
             member.offer(outgoing)
 
     def entries(self) -> list[tuple[int, int, str]]:
@@ -49,3 +78,11 @@ class LocalHub:
         reason = "going away: reconnect with since to resume"
         await asyncio.gather(*(member.close(CloseCode.GOING_AWAY, reason) for member in members))
         return len(members)
+
+
+def _discard(index: dict[int, set[MemberConnection]], key: int, member: MemberConnection) -> None:
+    members = index.get(key)
+    if members is not None:
+        members.discard(member)
+        if not members:
+            del index[key]

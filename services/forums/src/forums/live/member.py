@@ -63,6 +63,7 @@ class MemberConnection:
         hub: "MemberRegistry",
         *,
         room_id: int,
+        album_id: int | None,
         user_id: int,
         username: str | None,
         queue_size: int,
@@ -71,6 +72,7 @@ class MemberConnection:
         self.websocket = websocket
         self.hub = hub
         self.room_id = room_id
+        self.album_id = album_id
         self.user_id = user_id
         self.username = username
         self.id = uuid4().hex
@@ -186,12 +188,13 @@ class MemberConnections:
         self.queue_size = queue_size
 
     def connect(
-        self, websocket: WebSocket, *, room_id: int, user_id: int, username: str | None
+        self, websocket: WebSocket, *, room_id: int, album_id: int | None, user_id: int, username: str | None
     ) -> MemberConnection:
         return MemberConnection(
             websocket,
             self.registry,
             room_id=room_id,
+            album_id=album_id,
             user_id=user_id,
             username=username,
             queue_size=self.queue_size,

@@ -43,6 +43,14 @@ class RoomFanOut(Protocol):
         ...
 
 
+class AlbumFanOut(Protocol):
+    """Frames for every open room about one album, on every replica."""
+
+    async def publish_to_album(
+        self, album_id: int, frame: ServerFrame, *, trace: Mapping[str, str] | None = None
+    ) -> None: ...
+
+
 class PresenceAnnouncements(Protocol):
     def announce(self, room_id: int) -> None:
         """The room's members will be announced shortly (once for a burst of changes)."""

@@ -21,11 +21,16 @@ class MongoForumProjections(MongoFriendGraph):
         )
 
     async def set_average(
-        self, album_id: int, avg_rating: float, ratings_count: int, *, session: Session
+        self, album_id: int, avg_rating: float, ratings_count: int, *, sequence: int = 0, session: Session
     ) -> None:
+        """Keep the album's average; one older (by ``sequence``) than the one kept is dropped."""
+        if sequence:
+            kept = await self.albums.find_one({"_id": album_id}, {"sequence": 1}, session=session)
+            if kept is not None and kept.get("sequence", 0) >= sequence:
+                return
         await self.albums.update_one(
             {"_id": album_id},
-            {"$set": {"avg_rating": avg_rating, "ratings_count": ratings_count}},
+            {"$set": {"avg_rating": avg_rating, "ratings_count": ratings_count, "sequence": sequence}},
             upsert=True,
             session=session,
         )

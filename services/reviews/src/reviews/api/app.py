@@ -30,4 +30,5 @@ def create_app(settings: ReviewsSettings | None = None) -> FastAPI:
     app.state.catalog = service.catalog
     app.state.ratings = service.ratings
     app.state.reading = service.reading
+    app.state.pages = service.pages
     return app

@@ -36,7 +36,7 @@ class AlbumOut(BaseModel):
             year=album.year,
             genres=album.genres,
             avg_rating=album.aggregate.avg_rating,
-            ratings_count=album.aggregate.ratings_count,
+            ratings_count=max(0, album.aggregate.ratings_count),
         )
 
 
@@ -46,7 +46,7 @@ class AlbumDetail(AlbumOut):
     @classmethod
     def of(cls, album: Album) -> "AlbumDetail":
         counts = album.aggregate.histogram
-        buckets = {label: counts.get(index + 1, 0) for index, label in enumerate(bucket_labels())}
+        buckets = {label: max(0, counts.get(index + 1, 0)) for index, label in enumerate(bucket_labels())}
         return cls(**AlbumOut.of(album).model_dump(), histogram=buckets)
 
 

@@ -31,12 +31,16 @@ class ReviewSort(StrEnum):
 
 @dataclass(frozen=True)
 class Aggregate:
-    """An album's ratings in summary: kept exact by the same transaction as each rating."""
+    """An album's ratings in summary, folded from every rating change exactly once.
+
+    ``sequence`` counts the folds that changed it, so the newest summary is known.
+    """
 
     ratings_count: int = 0
     half_star_sum: int = 0
     avg_rating: float = 0.0
     histogram: dict[int, int] = field(default_factory=dict)  # half-stars → ratings
+    sequence: int = 0
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,25 @@ class Rating:
     likes: int
     created_at: datetime
     updated_at: datetime
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class RatingChange:
+    """One person sets (``half_stars``) or removes (None) their rating of one album.
+
+    ``fresh_id`` is the id the rating takes if it is the first; ``text`` and ``spoiler``
+    replace the review's (a change by score alone keeps them: ``keep_review``).
+    """
+
+    user_id: int
+    album_id: int
+    half_stars: int | None
+    fresh_id: int
+    at: datetime
+    text: str | None = None
+    spoiler: bool = False
+    keep_review: bool = False
 
 
 def new_album(

@@ -20,8 +20,14 @@ def to_score(half_stars: int) -> float:
 
 
 def average(half_star_sum: int, count: int) -> float:
-    """The mean score, rounded to two decimals; 0 for an album nobody rated."""
-    return round(half_star_sum / 2 / count, 2) if count else 0.0
+    """The mean score, rounded to two decimals and kept on the scale; 0 for an album nobody rated.
+
+    Folded out of order, a rating's later change can arrive before its first one:
+    the sums are then briefly off the scale, and exact again once both are in.
+    """
+    if count <= 0:
+        return 0.0
+    return min(MAX_HALF_STARS / 2, max(MIN_HALF_STARS / 2, round(half_star_sum / 2 / count, 2)))
 
 
 def bucket_labels() -> list[str]:

@@ -1,10 +1,12 @@
 """Subscribers: users.events into the people projection; rating commands into ratings."""
 
+from chorus_backbone.batch_consumer import BatchEventConsumer, Delivery
 from chorus_backbone.consumer import EventConsumer, EventHandler
 from chorus_backbone.projection import LiveProjection
 from chorus_backbone.runtime import Runtime
 from chorus_schemas import Envelope, Event, Topic
-from chorus_schemas.events.ratings import UpdateRatingRequested, UpdateRatingRequestedV2
+from chorus_schemas.events.ratings import RatingChangedV2, UpdateRatingRequested, UpdateRatingRequestedV2
+from reviews.handlers.aggregates import AlbumAggregates
 from reviews.handlers.ratings import RatingCommand, Ratings
 from reviews.projection import PEOPLE_PROJECTION
 from reviews.store.people import MongoPeopleProjection
@@ -37,3 +39,14 @@ def rating_commands_consumer(runtime: Runtime, ratings: Ratings) -> EventConsume
         UpdateRatingRequestedV2: on_update_rating_requested,
     }
     return runtime.consumer(Topic.RATINGS_COMMANDS, "rating-commands", handlers)
+
+
+def aggregates_consumer(runtime: Runtime, aggregates: AlbumAggregates) -> BatchEventConsumer:
+    """Every rating change folded into its album's aggregate, a fetched batch at a time."""
+
+    async def on_rating_changes(batch: list[Delivery]) -> None:
+        await aggregates.fold([(d.envelope, d.event) for d in batch if isinstance(d.event, RatingChangedV2)])
+
+    return runtime.batch_consumer(
+        Topic.RATINGS_EVENTS, "album-aggregates", [RatingChangedV2], on_rating_changes
+    )

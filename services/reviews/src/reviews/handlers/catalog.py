@@ -12,7 +12,7 @@ from chorus_backbone.errors import ChorusError, ErrorKind
 from chorus_backbone.unit_of_work import Transaction, UnitOfWork
 from chorus_schemas.events.ratings import AlbumAdded
 from reviews.domain.models import Album, AlbumQuery, new_album
-from reviews.store.ports import AlbumRepository
+from reviews.store.ports import AlbumRepository, PageInvalidation
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +28,10 @@ class AlbumFacts:
 class Catalog:
     """The albums of the catalog."""
 
-    def __init__(self, albums: AlbumRepository, unit_of_work: UnitOfWork) -> None:
+    def __init__(self, albums: AlbumRepository, unit_of_work: UnitOfWork, pages: PageInvalidation) -> None:
         self.albums = albums
         self.unit_of_work = unit_of_work
+        self.pages = pages
 
     async def add_album(self, facts: AlbumFacts) -> Album:
         """Add an album to the catalog and announce it (AlbumAdded)."""
@@ -61,6 +62,7 @@ class Catalog:
             raise ChorusError(
                 ErrorKind.CONFLICT, "album_exists", "that artist already has an album with that title"
             ) from None
+        await self.pages.albums_changed([album.id])
         return album
 
     async def find_album(self, album_id: int) -> Album:

@@ -1,17 +1,27 @@
-"""Use cases of ratings: rate and review, delete, like, the rating command (PATCH and event)."""
+"""Use cases of ratings: rate and review, delete, like, the rating command (PATCH and event).
 
-from dataclasses import dataclass, replace
+A rating's write and its announcement are one transaction of three statements (read
+the ratings it touches, write them, write the events) shared by every rating
+submitted while the previous one commits. The album aggregates follow from the
+announcements (``handlers/aggregates.py``), so raters of one album never conflict.
+"""
+
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from chorus_backbone.errors import ChorusError, ErrorKind
+from chorus_backbone.group_commit import GroupCommit, Submitted
 from chorus_backbone.unit_of_work import Inbox, Transaction, UnitOfWork
-from chorus_schemas import Envelope
-from chorus_schemas.events.ratings import RatingChanged, ReviewLiked, ReviewPosted
-from reviews.domain.models import Aggregate, Rating
+from chorus_schemas import Envelope, Event
+from chorus_schemas.events.ratings import RatingChangedV2, ReviewLiked, ReviewPosted
+from reviews.domain.models import Rating, RatingChange
 from reviews.domain.scores import check_review_text, to_half_stars, to_score
 from reviews.store.ports import AlbumRepository, RatingRepository
 
 EXCERPT_LENGTH = 280
+MAX_BATCH = 64
+
+Moved = tuple[Rating | None, Rating | None]
 
 
 @dataclass(frozen=True)
@@ -33,20 +43,37 @@ def _unknown_album() -> ChorusError:
     return ChorusError(ErrorKind.NOT_FOUND, "unknown_album", "there is no such album")
 
 
-def _changed(rating: Rating, aggregate: Aggregate, new: int | None, old: int | None) -> RatingChanged:
-    return RatingChanged(
-        album_id=rating.album_id,
-        rating_id=rating.id,
-        user_id=rating.user_id,
-        score=to_score(new) if new is not None else None,
-        previous_score=to_score(old) if old is not None else None,
-        avg_rating=aggregate.avg_rating,
-        ratings_count=aggregate.ratings_count,
-    )
+def announcements(before: Rating | None, after: Rating | None) -> list[Event]:
+    """What a rating's move from ``before`` to ``after`` tells the others."""
+    rating = after or before
+    if rating is None:
+        return []
+    events: list[Event] = [
+        RatingChangedV2(
+            album_id=rating.album_id,
+            rating_id=rating.id,
+            user_id=rating.user_id,
+            score=to_score(after.half_stars) if after else None,
+            previous_score=to_score(before.half_stars) if before else None,
+            version=after.version if after else rating.version + 1,
+        )
+    ]
+    if after is not None and after.text and (before is None or before.text != after.text):
+        events.append(
+            ReviewPosted(
+                album_id=after.album_id,
+                review_id=after.id,
+                user_id=after.user_id,
+                score=to_score(after.half_stars),
+                excerpt=after.text[:EXCERPT_LENGTH],
+                spoiler=after.spoiler,
+            )
+        )
+    return events
 
 
 class Ratings:
-    """Ratings, reviews and likes; every change keeps its album's aggregate exact."""
+    """Ratings, reviews and likes."""
 
     def __init__(
         self,
@@ -59,14 +86,22 @@ class Ratings:
         self.ratings = ratings
         self.unit_of_work = unit_of_work
         self.commands_inbox = commands_inbox
+        self._log: GroupCommit[RatingChange, Moved] = GroupCommit(
+            unit_of_work, self._store, max_batch=MAX_BATCH
+        )
 
-    async def _move(
-        self, transaction: Transaction, album_id: int, old: int | None, new: int | None
-    ) -> Aggregate:
-        aggregate = await self.albums.apply_rating_change(album_id, old, new, session=transaction.session)
-        if aggregate is None:
+    async def _store(
+        self, batch: list[Submitted[RatingChange, Moved]], transaction: Transaction
+    ) -> list[Moved]:
+        moved = await self.ratings.apply([submitted.item for submitted in batch], session=transaction.session)
+        for submitted, (before, after) in zip(batch, moved, strict=True):
+            for event in announcements(before, after):
+                submitted.record(transaction, event)
+        return moved
+
+    async def _require_album(self, album_id: int) -> None:
+        if not await self.albums.exists(album_id):
             raise _unknown_album()
-        return aggregate
 
     async def rate(
         self, user_id: int, album_id: int, score: float, text: str | None, spoiler: bool
@@ -74,89 +109,48 @@ class Ratings:
         """Rate an album (and optionally review it); rating again replaces the previous one."""
         half_stars = to_half_stars(score)
         text = check_review_text(text)
-        fresh_id = await self.ratings.next_id()
-        now = datetime.now(UTC)
-
-        async def change(transaction: Transaction) -> Rating:
-            existing = await self.ratings.of_user_for_album(user_id, album_id, session=transaction.session)
-            old = existing.half_stars if existing else None
-            aggregate = await self._move(transaction, album_id, old, half_stars)
-            rating = (
-                replace(existing, half_stars=half_stars, text=text, spoiler=spoiler, updated_at=now)
-                if existing
-                else Rating(fresh_id, album_id, user_id, half_stars, text, spoiler, 0, now, now)
-            )
-            await self.ratings.save(rating, session=transaction.session)
-            transaction.record(_changed(rating, aggregate, half_stars, old))
-            if text and (existing is None or existing.text != text):
-                transaction.record(
-                    ReviewPosted(
-                        album_id=album_id,
-                        review_id=rating.id,
-                        user_id=user_id,
-                        score=to_score(half_stars),
-                        excerpt=text[:EXCERPT_LENGTH],
-                        spoiler=spoiler,
-                    )
-                )
-            return rating
-
-        return await self.unit_of_work.run(change)
+        await self._require_album(album_id)
+        change = RatingChange(
+            user_id, album_id, half_stars, await self.ratings.next_id(), datetime.now(UTC), text, spoiler
+        )
+        _, after = await self._log.submit(change)
+        assert after is not None
+        return after
 
     async def unrate(self, user_id: int, album_id: int) -> None:
         """Remove the caller's rating (and review) of an album."""
+        before, _ = await self._log.submit(RatingChange(user_id, album_id, None, 0, datetime.now(UTC)))
+        if before is None:
+            raise ChorusError(ErrorKind.NOT_FOUND, "no_rating", "you have not rated this album")
 
-        async def change(transaction: Transaction) -> None:
-            existing = await self.ratings.of_user_for_album(user_id, album_id, session=transaction.session)
-            if existing is None:
-                raise ChorusError(ErrorKind.NOT_FOUND, "no_rating", "you have not rated this album")
-            await self._remove(transaction, existing)
-
-        await self.unit_of_work.run(change)
-
-    async def _remove(self, transaction: Transaction, rating: Rating) -> None:
-        aggregate = await self._move(transaction, rating.album_id, rating.half_stars, None)
-        await self.ratings.delete(rating.id, session=transaction.session)
-        transaction.record(_changed(rating, aggregate, None, rating.half_stars))
-
-    async def _named_rating(self, transaction: Transaction, command: RatingCommand) -> Rating | None:
+    async def _change_for(self, transaction: Transaction, command: RatingCommand) -> RatingChange:
+        half_stars = None if command.delete or command.score is None else to_half_stars(command.score)
+        now = datetime.now(UTC)
         if command.rating_id is not None:
-            return await self.ratings.get(command.rating_id, session=transaction.session)
-        assert command.album_id is not None
-        assert command.user_id is not None
-        return await self.ratings.of_user_for_album(
-            command.user_id, command.album_id, session=transaction.session
+            rating = await self.ratings.get(command.rating_id, session=transaction.session)
+            if rating is None:
+                raise ChorusError(ErrorKind.NOT_FOUND, "unknown_rating", "there is no such rating")
+            user_id, album_id = rating.user_id, rating.album_id
+        else:
+            assert command.album_id is not None
+            assert command.user_id is not None
+            user_id, album_id = command.user_id, command.album_id
+            existing = await self.ratings.of_user_for_album(user_id, album_id, session=transaction.session)
+            if existing is None and half_stars is None:
+                raise ChorusError(ErrorKind.NOT_FOUND, "unknown_rating", "there is no such rating")
+            if existing is None:
+                await self._require_album(album_id)
+        if not command.delete and half_stars is None:
+            raise ChorusError(ErrorKind.INVALID, "score_required", "give a score, or del=true to delete")
+        return RatingChange(
+            user_id, album_id, half_stars, await self.ratings.next_id(), now, keep_review=True
         )
 
-    async def _create_from(self, transaction: Transaction, command: RatingCommand) -> None:
-        assert command.album_id is not None
-        assert command.user_id is not None
-        assert command.score is not None
-        half_stars = to_half_stars(command.score)
-        aggregate = await self._move(transaction, command.album_id, None, half_stars)
-        now = datetime.now(UTC)
-        rating_id = await self.ratings.next_id()
-        rating = Rating(rating_id, command.album_id, command.user_id, half_stars, None, False, 0, now, now)
-        await self.ratings.save(rating, session=transaction.session)
-        transaction.record(_changed(rating, aggregate, half_stars, None))
-
     async def _apply(self, transaction: Transaction, command: RatingCommand) -> None:
-        """Set or delete the rating the command names, inside ``transaction``."""
-        rating = await self._named_rating(transaction, command)
-        if rating is None and command.rating_id is None and not command.delete and command.score is not None:
-            await self._create_from(transaction, command)
-            return
-        if rating is None:
-            raise ChorusError(ErrorKind.NOT_FOUND, "unknown_rating", "there is no such rating")
-        if command.delete:
-            await self._remove(transaction, rating)
-            return
-        if command.score is None:
-            raise ChorusError(ErrorKind.INVALID, "score_required", "give a score, or del=true to delete")
-        half_stars = to_half_stars(command.score)
-        aggregate = await self._move(transaction, rating.album_id, rating.half_stars, half_stars)
-        await self.ratings.set_half_stars(rating.id, half_stars, session=transaction.session)
-        transaction.record(_changed(rating, aggregate, half_stars, rating.half_stars))
+        change = await self._change_for(transaction, command)
+        [(before, after)] = await self.ratings.apply([change], session=transaction.session)
+        for event in announcements(before, after):
+            transaction.record(event)
 
     async def apply_command(self, command: RatingCommand) -> None:
         """The compatibility PATCH: the same change the UpdateRatingRequested command makes."""

@@ -1,13 +1,14 @@
 """The catalog in MongoDB, each album carrying its rating aggregate."""
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 
 from chorus_backbone.mongo import Database, Document, Session, next_sequence
+from reviews.domain.aggregates import Delta, folded
 from reviews.domain.models import Aggregate, Album, AlbumQuery, AlbumSort
-from reviews.domain.scores import average
 
 _SORTS: dict[AlbumSort, list[tuple[str, int]]] = {
     AlbumSort.RATING: [("avg_rating", DESCENDING), ("ratings_count", DESCENDING), ("_id", ASCENDING)],
@@ -23,6 +24,7 @@ def _aggregate(document: Document) -> Aggregate:
         half_star_sum=document.get("half_star_sum", 0),
         avg_rating=document.get("avg_rating", 0.0),
         histogram={int(k): v for k, v in document.get("histogram", {}).items() if v},
+        sequence=document.get("aggregate_seq", 0),
     )
 
 
@@ -42,6 +44,7 @@ class MongoAlbumRepository:
     def __init__(self, database: Database) -> None:
         self.database = database
         self.albums = database["albums"]
+        self._known: set[int] = set()
 
     async def ensure_indexes(self) -> None:
         await self.albums.create_index(
@@ -69,6 +72,7 @@ class MongoAlbumRepository:
                 "half_star_sum": 0,
                 "avg_rating": 0.0,
                 "histogram": {},
+                "aggregate_seq": 0,
             },
             session=session,
         )
@@ -93,26 +97,50 @@ class MongoAlbumRepository:
         cursor = self.albums.find(match).sort(_SORTS[query.sort]).skip(query.offset).limit(query.limit)
         return [_album(document) async for document in cursor]
 
-    async def apply_rating_change(
-        self, album_id: int, old: int | None, new: int | None, *, session: Session | None
-    ) -> Aggregate | None:
-        """Move one rating from half-star ``old`` to ``new`` (None: absent); the new aggregate."""
-        increments: dict[str, int] = {
-            "ratings_count": (new is not None) - (old is not None),
-            "half_star_sum": (new or 0) - (old or 0),
+    async def exists(self, album_id: int) -> bool:
+        """Whether the catalog has this album (albums are never removed, so a yes is kept)."""
+        if album_id in self._known:
+            return True
+        if await self.albums.count_documents({"_id": album_id}, limit=1):
+            self._known.add(album_id)
+            return True
+        return False
+
+    async def fold(self, deltas: Mapping[int, Delta], *, session: Session | None) -> dict[int, Aggregate]:
+        """Apply each album's delta to its aggregate; the new aggregates (unknown albums skipped)."""
+        if not deltas:
+            return {}
+        cursor = self.albums.find({"_id": {"$in": list(deltas)}}, _AGGREGATE_FIELDS, session=session)
+        new = {
+            document["_id"]: folded(_aggregate(document), deltas[document["_id"]])
+            async for document in cursor
         }
-        if old is not None:
-            increments[f"histogram.{old}"] = increments.get(f"histogram.{old}", 0) - 1
-        if new is not None:
-            increments[f"histogram.{new}"] = increments.get(f"histogram.{new}", 0) + 1
-        updated = await self.albums.find_one_and_update(
-            {"_id": album_id},
-            {"$inc": increments},
-            return_document=ReturnDocument.AFTER,
-            session=session,
-        )
-        if updated is None:
-            return None
-        avg = average(updated["half_star_sum"], updated["ratings_count"])
-        await self.albums.update_one({"_id": album_id}, {"$set": {"avg_rating": avg}}, session=session)
-        return _aggregate({**updated, "avg_rating": avg})
+        if new:
+            await self.albums.bulk_write(
+                [
+                    UpdateOne({"_id": album_id}, {"$set": _aggregate_fields(aggregate)})
+                    for album_id, aggregate in new.items()
+                ],
+                ordered=False,
+                session=session,
+            )
+        return new
+
+
+_AGGREGATE_FIELDS = {
+    "ratings_count": 1,
+    "half_star_sum": 1,
+    "avg_rating": 1,
+    "histogram": 1,
+    "aggregate_seq": 1,
+}
+
+
+def _aggregate_fields(aggregate: Aggregate) -> Document:
+    return {
+        "ratings_count": aggregate.ratings_count,
+        "half_star_sum": aggregate.half_star_sum,
+        "avg_rating": aggregate.avg_rating,
+        "histogram": {str(half): n for half, n in aggregate.histogram.items()},
+        "aggregate_seq": aggregate.sequence,
+    }

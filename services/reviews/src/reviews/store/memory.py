@@ -4,15 +4,15 @@ The same contract tests run against these and the MongoDB ones
 (``tests/integration/test_repositories.py``), so a fake cannot drift from the real store.
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from pymongo.errors import DuplicateKeyError
 
 from chorus_backbone.memory import InMemoryIds
 from chorus_backbone.mongo import Session
-from reviews.domain.models import Aggregate, Album, AlbumQuery, AlbumSort, Rating, ReviewSort
-from reviews.domain.scores import average
+from reviews.domain.aggregates import Delta, applied, folded
+from reviews.domain.models import Aggregate, Album, AlbumQuery, AlbumSort, Rating, RatingChange, ReviewSort
 
 
 def _sort_key(sort: AlbumSort, album: Album) -> tuple[object, ...]:
@@ -57,24 +57,18 @@ class InMemoryAlbumRepository(InMemoryIds):
         ordered = sorted(found, key=lambda album: _sort_key(query.sort, album))
         return ordered[query.offset : query.offset + query.limit]
 
-    async def apply_rating_change(
-        self, album_id: int, old: int | None, new: int | None, *, session: Session | None
-    ) -> Aggregate | None:
-        album = self.albums.get(album_id)
-        if album is None:
-            return None
-        histogram = dict(album.aggregate.histogram)
-        if old is not None:
-            histogram[old] = histogram.get(old, 0) - 1
-        if new is not None:
-            histogram[new] = histogram.get(new, 0) + 1
-        count = album.aggregate.ratings_count + (new is not None) - (old is not None)
-        half_star_sum = album.aggregate.half_star_sum + (new or 0) - (old or 0)
-        aggregate = Aggregate(
-            count, half_star_sum, average(half_star_sum, count), {k: v for k, v in histogram.items() if v}
-        )
-        self.albums[album_id] = replace(album, aggregate=aggregate)
-        return aggregate
+    async def exists(self, album_id: int) -> bool:
+        return album_id in self.albums
+
+    async def fold(self, deltas: Mapping[int, Delta], *, session: Session | None) -> dict[int, Aggregate]:
+        new = {
+            album_id: folded(self.albums[album_id].aggregate, delta)
+            for album_id, delta in deltas.items()
+            if album_id in self.albums
+        }
+        for album_id, aggregate in new.items():
+            self.albums[album_id] = replace(self.albums[album_id], aggregate=aggregate)
+        return new
 
 
 class InMemoryRatingRepository(InMemoryIds):
@@ -93,18 +87,20 @@ class InMemoryRatingRepository(InMemoryIds):
             (r for r in self.ratings.values() if r.user_id == user_id and r.album_id == album_id), None
         )
 
-    async def save(self, rating: Rating, *, session: Session | None) -> None:
-        self.ratings[rating.id] = rating
-
-    async def set_half_stars(self, rating_id: int, half_stars: int, *, session: Session | None) -> None:
-        if rating_id in self.ratings:
-            self.ratings[rating_id] = replace(
-                self.ratings[rating_id], half_stars=half_stars, updated_at=datetime.now(UTC)
-            )
-
-    async def delete(self, rating_id: int, *, session: Session | None) -> None:
-        self.ratings.pop(rating_id, None)
-        self.likes = {like for like in self.likes if like[0] != rating_id}
+    async def apply(
+        self, changes: Sequence[RatingChange], *, session: Session | None
+    ) -> list[tuple[Rating | None, Rating | None]]:
+        results = []
+        for change in changes:
+            before = await self.of_user_for_album(change.user_id, change.album_id, session=session)
+            after = applied(before, change)
+            if before is not None and (after is None or after.id != before.id):
+                self.ratings.pop(before.id)
+                self.likes = {like for like in self.likes if like[0] != before.id}
+            if after is not None:
+                self.ratings[after.id] = after
+            results.append((before, after))
+        return results
 
     async def for_album(self, album_id: int, *, sort: ReviewSort, limit: int, offset: int) -> list[Rating]:
         of_album = [r for r in self.ratings.values() if r.album_id == album_id]

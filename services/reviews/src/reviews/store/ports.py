@@ -1,9 +1,11 @@
 """What the reviews handlers need of storage, as small ports (MongoDB and in-memory adapters)."""
 
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
 from chorus_backbone.mongo import Session
-from reviews.domain.models import Aggregate, Album, AlbumQuery, Rating, ReviewSort
+from reviews.domain.aggregates import Delta
+from reviews.domain.models import Aggregate, Album, AlbumQuery, Rating, RatingChange, ReviewSort
 
 
 class AlbumRepository(Protocol):
@@ -14,10 +16,9 @@ class AlbumRepository(Protocol):
     async def get(self, album_id: int, *, session: Session | None = None) -> Album | None: ...
     async def known_keys(self) -> set[tuple[str, str]]: ...
     async def search(self, query: AlbumQuery) -> list[Album]: ...
-    async def apply_rating_change(
-        self, album_id: int, old: int | None, new: int | None, *, session: Session | None
-    ) -> Aggregate | None:
-        """Move one rating from half-star ``old`` to ``new`` (None: absent); the new aggregate."""
+    async def exists(self, album_id: int) -> bool: ...
+    async def fold(self, deltas: Mapping[int, Delta], *, session: Session | None) -> dict[int, Aggregate]:
+        """Apply each album's delta to its aggregate; the new aggregates (unknown albums skipped)."""
         ...
 
 
@@ -29,9 +30,12 @@ class RatingRepository(Protocol):
     async def of_user_for_album(
         self, user_id: int, album_id: int, *, session: Session | None
     ) -> Rating | None: ...
-    async def save(self, rating: Rating, *, session: Session | None) -> None: ...
-    async def set_half_stars(self, rating_id: int, half_stars: int, *, session: Session | None) -> None: ...
-    async def delete(self, rating_id: int, *, session: Session | None) -> None: ...
+    async def apply(
+        self, changes: Sequence[RatingChange], *, session: Session | None
+    ) -> list[tuple[Rating | None, Rating | None]]:
+        """Apply ``changes`` in order (each sees the ones before it): every rating before and after."""
+        ...
+
     async def for_album(
         self, album_id: int, *, sort: ReviewSort, limit: int, offset: int
     ) -> list[Rating]: ...
@@ -48,3 +52,11 @@ class PeopleDirectory(Protocol):
 
     async def usernames(self, user_ids: list[int]) -> dict[int, str]: ...
     async def friends_of(self, user_id: int) -> list[int]: ...
+
+
+class PageInvalidation(Protocol):
+    """Cached pages the handlers make stale when they change the catalog."""
+
+    async def albums_changed(self, album_ids: Collection[int]) -> None:
+        """These albums (and so any catalog search) changed: their cached pages are stale."""
+        ...

@@ -1,11 +1,12 @@
 """Ratings and reviews in MongoDB (one per user and album), and likes of reviews."""
 
-from datetime import UTC, datetime
+from collections.abc import Sequence
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, DeleteOne, ReplaceOne
 
-from chorus_backbone.mongo import Database, Document, Session, next_sequence
-from reviews.domain.models import Rating, ReviewSort
+from chorus_backbone.mongo import Database, Document, IdBlocks, Session
+from reviews.domain.aggregates import applied
+from reviews.domain.models import Rating, RatingChange, ReviewSort
 
 
 def _rating(document: Document) -> Rating:
@@ -19,7 +20,22 @@ def _rating(document: Document) -> Rating:
         likes=document.get("likes", 0),
         created_at=document["created_at"],
         updated_at=document["updated_at"],
+        version=document.get("version", 1),
     )
+
+
+def _document(rating: Rating) -> Document:
+    return {
+        "album_id": rating.album_id,
+        "user_id": rating.user_id,
+        "half_stars": rating.half_stars,
+        "text": rating.text,
+        "spoiler": rating.spoiler,
+        "likes": rating.likes,
+        "created_at": rating.created_at,
+        "updated_at": rating.updated_at,
+        "version": rating.version,
+    }
 
 
 class MongoRatingRepository:
@@ -27,6 +43,7 @@ class MongoRatingRepository:
         self.database = database
         self.ratings = database["ratings"]
         self.likes = database["likes"]
+        self._ids = IdBlocks(database, "ratings")
 
     async def ensure_indexes(self) -> None:
         await self.ratings.create_index(
@@ -43,7 +60,7 @@ class MongoRatingRepository:
         )
 
     async def next_id(self) -> int:
-        return await next_sequence(self.database, "ratings")
+        return await self._ids.next_id()
 
     async def get(self, rating_id: int, *, session: Session | None = None) -> Rating | None:
         document = await self.ratings.find_one({"_id": rating_id}, session=session)
@@ -55,33 +72,51 @@ class MongoRatingRepository:
         document = await self.ratings.find_one({"album_id": album_id, "user_id": user_id}, session=session)
         return _rating(document) if document else None
 
-    async def save(self, rating: Rating, *, session: Session | None) -> None:
-        await self.ratings.replace_one(
-            {"_id": rating.id},
-            {
-                "album_id": rating.album_id,
-                "user_id": rating.user_id,
-                "half_stars": rating.half_stars,
-                "text": rating.text,
-                "spoiler": rating.spoiler,
-                "likes": rating.likes,
-                "created_at": rating.created_at,
-                "updated_at": rating.updated_at,
-            },
-            upsert=True,
-            session=session,
-        )
+    async def apply(
+        self, changes: Sequence[RatingChange], *, session: Session | None
+    ) -> list[tuple[Rating | None, Rating | None]]:
+        """Apply ``changes`` in order (each sees the ones before it): every rating before and after.
 
-    async def set_half_stars(self, rating_id: int, half_stars: int, *, session: Session | None) -> None:
-        await self.ratings.update_one(
-            {"_id": rating_id},
-            {"$set": {"half_stars": half_stars, "updated_at": datetime.now(UTC)}},
-            session=session,
-        )
+        One read for every rating the changes touch, one write for all of them.
+        """
+        keys = {(change.album_id, change.user_id) for change in changes}
+        cursor = self.ratings.find({"$or": [{"album_id": a, "user_id": u} for a, u in keys]}, session=session)
+        stored: dict[tuple[int, int], Rating] = {
+            (d["album_id"], d["user_id"]): _rating(d) async for d in cursor
+        }
+        current: dict[tuple[int, int], Rating | None] = dict(stored)
+        results = []
+        for change in changes:
+            key = (change.album_id, change.user_id)
+            before = current.get(key)
+            current[key] = applied(before, change)
+            results.append((before, current[key]))
+        await self._write(stored, current, session)
+        return results
 
-    async def delete(self, rating_id: int, *, session: Session | None) -> None:
-        await self.ratings.delete_one({"_id": rating_id}, session=session)
-        await self.likes.delete_many({"review_id": rating_id}, session=session)
+    async def _write(
+        self,
+        stored: dict[tuple[int, int], Rating],
+        final: dict[tuple[int, int], Rating | None],
+        session: Session | None,
+    ) -> None:
+        removals = [
+            stored[key].id
+            for key, rating in final.items()
+            if key in stored and (rating is None or rating.id != stored[key].id)
+        ]
+        writes: list[DeleteOne | ReplaceOne[Document]] = [
+            DeleteOne({"_id": rating_id}) for rating_id in removals
+        ]
+        writes += [
+            ReplaceOne({"_id": rating.id}, _document(rating), upsert=True)
+            for rating in final.values()
+            if rating
+        ]
+        if writes:
+            await self.ratings.bulk_write(writes, ordered=True, session=session)
+        if removals:
+            await self.likes.delete_many({"review_id": {"$in": removals}}, session=session)
 
     async def for_album(self, album_id: int, *, sort: ReviewSort, limit: int, offset: int) -> list[Rating]:
         order = (

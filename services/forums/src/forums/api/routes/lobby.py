@@ -28,7 +28,11 @@ async def lobby(
         return
     await websocket.accept()
     member = members.connect(
-        websocket, room_id=admission.room.id, user_id=admission.user_id, username=admission.username
+        websocket,
+        room_id=admission.room.id,
+        album_id=admission.room.album_id,
+        user_id=admission.user_id,
+        username=admission.username,
     )
     session = lobby.session(admission, member)
     try:

@@ -23,6 +23,8 @@ export function roomView({ params }) {
   const typists = new Map();
   const names = new Map(); // user id → username, from members and messages seen
   let lastTypingSent = 0;
+  const shownEvents = new Set(); // event ids already in the log
+  let lastAverageSequence = 0;
 
   const connection = new RoomConnection(roomId, {
     onState(state, detail = {}) {
@@ -69,9 +71,11 @@ export function roomView({ params }) {
         case "typing":
           showTyping(frame.user);
           break;
-        case "event":
-          log.append(eventItem(frame));
+        case "event": {
+          const item = eventItem(frame);
+          if (item) log.append(item);
           break;
+        }
         case "deleted":
           log.querySelector(`[data-id="${Number(frame.message_id)}"]`)?.replaceWith(h("li", { class: "system" }, "A message was removed by the room's creator."));
           break;
@@ -150,13 +154,25 @@ export function roomView({ params }) {
     return item;
   }
 
+  function averageText(data) {
+    return `now ${Number(data.avg_rating).toFixed(2)} from ${data.ratings_count} ${data.ratings_count === 1 ? "rating" : "ratings"}`;
+  }
+
+  // An event is shown once, and an album's average only when it is newer than the last shown.
   function eventItem(frame) {
+    if (frame.id && shownEvents.has(frame.id)) return null;
+    if (frame.id) shownEvents.add(frame.id);
     const data = frame.data || {};
     if (frame.name === "rating.changed") {
       const who = data.user_id === me.id ? "You" : names.get(data.user_id) || `Someone (user ${data.user_id})`;
       const what = data.score === null ? "removed a rating" : `rated the album ${data.score}`;
-      const now = `now ${Number(data.avg_rating).toFixed(2)} from ${data.ratings_count} ${data.ratings_count === 1 ? "rating" : "ratings"}`;
-      return h("li", { class: "system rating-event" }, `${who} ${what} — ${now}`);
+      const now = "avg_rating" in data ? ` — ${averageText(data)}` : "";
+      return h("li", { class: "system rating-event" }, `${who} ${what}${now}`);
+    }
+    if (frame.name === "album.updated") {
+      if (data.sequence <= lastAverageSequence) return null;
+      lastAverageSequence = data.sequence;
+      return h("li", { class: "system album-average" }, `The album is ${averageText(data)}.`);
     }
     if (frame.name === "friend.accepted") return h("li", { class: "system" }, "Two people here just became friends.");
     if (frame.name === "review.posted") return h("li", { class: "system" }, "A new review of this album was posted.");

@@ -1,0 +1,100 @@
+"""Group commit: writes submitted while a transaction commits go together in the next one.
+
+A quiet stream pays one transaction per write, as before; a busy one pays one per
+batch (up to ``max_batch``), so the database's per-transaction cost is shared and
+writes to the same documents stop conflicting with each other. Nothing is
+acknowledged before its transaction has committed. Streams are independent (a
+room's log, say): each key has its own queue and writer.
+"""
+
+import asyncio
+import contextvars
+import logging
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from pymongo.errors import ConnectionFailure
+
+from chorus_backbone.unit_of_work import Transaction, UnitOfWork
+from chorus_schemas import Event
+
+logger = logging.getLogger(__name__)
+
+I = TypeVar("I")  # noqa: E741  (the submitted item)
+R = TypeVar("R")
+
+
+@dataclass
+class Submitted(Generic[I, R]):
+    """One write waiting for its batch, with the context (request id, trace) it was made in."""
+
+    item: I
+    done: "asyncio.Future[R]" = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
+
+    def record(self, transaction: Transaction, event: Event) -> None:
+        """Record ``event`` under this write's own request id and trace, whichever batch carries it."""
+        self.context.run(transaction.record, event)
+
+
+StoreBatch = Callable[[list[Submitted[I, R]], Transaction], Awaitable[list[R]]]
+
+
+class GroupCommit(Generic[I, R]):
+    """Batches writes per key into transactions; ``store`` writes one batch and says each result."""
+
+    def __init__(
+        self,
+        unit_of_work: UnitOfWork,
+        store: StoreBatch[I, R],
+        *,
+        max_batch: int = 64,
+        on_batch: Callable[[int], None] = lambda size: None,
+    ) -> None:
+        self.unit_of_work = unit_of_work
+        self.store = store
+        self.max_batch = max_batch
+        self.on_batch = on_batch
+        self._waiting: dict[Hashable, deque[Submitted[I, R]]] = defaultdict(deque)
+        self._writers: dict[Hashable, asyncio.Task[None]] = {}
+
+    async def submit(self, item: I, key: Hashable = None) -> R:
+        """The result of writing ``item``, once its transaction has committed."""
+        submitted: Submitted[I, R] = Submitted(item)
+        self._waiting[key].append(submitted)
+        if key not in self._writers:
+            self._writers[key] = asyncio.create_task(self._write(key), name=f"group-commit-{key}")
+        return await asyncio.shield(submitted.done)  # a caller that goes away does not cancel the batch
+
+    async def _write(self, key: Hashable) -> None:
+        queue = self._waiting[key]
+        try:
+            while queue:
+                batch = [queue.popleft() for _ in range(min(self.max_batch, len(queue)))]
+                self.on_batch(len(batch))
+                await self._commit(batch)
+        finally:
+            del self._writers[key]
+            if not queue:
+                self._waiting.pop(key, None)
+
+    async def _commit(self, batch: list[Submitted[I, R]]) -> None:
+        try:
+            results = await self.unit_of_work.run(lambda transaction: self.store(batch, transaction))
+        except Exception as error:
+            if len(batch) > 1 and not isinstance(error, ConnectionFailure):
+                # One write may be what failed the batch (a conflict it alone causes):
+                # each goes again alone, so only that one hears of it.
+                logger.info("a batch of %d failed (%r); writing each alone", len(batch), error)
+                for submitted in batch:
+                    await self._commit([submitted])
+                return
+            for submitted in batch:  # the database is away: everyone hears at once
+                if not submitted.done.done():
+                    submitted.done.set_exception(error)
+            return
+        for submitted, result in zip(batch, results, strict=True):
+            if not submitted.done.done():
+                submitted.done.set_result(result)

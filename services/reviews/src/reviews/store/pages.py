@@ -1,0 +1,21 @@
+"""The reviews service's cached pages in Redis: album pages and catalog searches."""
+
+from collections.abc import Collection
+
+from chorus_backbone.page_cache import PageCache
+
+CATALOG = "catalog"
+
+
+def album_scope(album_id: int) -> str:
+    return f"album:{album_id}"
+
+
+class CatalogPages:
+    """Bumps the pages a change makes stale: the albums' own, and every catalog search."""
+
+    def __init__(self, cache: PageCache) -> None:
+        self.cache = cache
+
+    async def albums_changed(self, album_ids: Collection[int]) -> None:
+        await self.cache.bump(CATALOG, *(album_scope(album_id) for album_id in album_ids))
