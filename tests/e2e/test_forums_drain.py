@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,20 +20,18 @@ from uuid import uuid4
 import httpx
 import orjson
 import pytest
-from pydantic import SecretStr
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from chorus_devinfra.probes import eventually
 from chorus_devinfra.process import free_port
+from chorus_devinfra.service_process import ServiceProcess
 from chorus_schemas.live_room import CloseCode
-from forums.settings import ForumsSettings
 from tests.e2e.conftest import Edge, System, external_gateway, forums_settings
 
 pytestmark = pytest.mark.integration
 
 PASSWORD = "a-long-and-decent-passphrase"
-START_SECONDS = 90.0
 STOP_SECONDS = 40
 LISTENERS = 4
 MESSAGES = 30
@@ -58,71 +55,32 @@ class ForumsReplicas(Protocol):
 # --- two replicas as processes ----------------------------------------------------------------
 
 
-def _environment(settings: ForumsSettings) -> dict[str, str]:
-    """The settings as the environment a deployed replica reads them from."""
-    environment: dict[str, str] = {}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        plain = value.get_secret_value() if isinstance(value, SecretStr) else value
-        text = orjson.dumps(plain).decode() if isinstance(plain, list | dict) else str(plain)
-        environment[f"CHORUS_FORUMS_{name.upper()}"] = text
-    return environment
-
-
-@dataclass
-class Replica:
-    url: str
-    process: asyncio.subprocess.Process
-    log: Path
-
-
 @dataclass
 class ProcessReplicas:
     system: System
     tmp_path: Path
-    running: list[Replica] = field(default_factory=list)
+    running: list[ServiceProcess] = field(default_factory=list)
 
-    async def start(self) -> Replica:
+    async def start(self) -> ServiceProcess:
         port = free_port()
-        settings = forums_settings(self.system, port=port)
-        log = self.tmp_path / f"forums-{port}.log"
-        with log.open("wb") as output:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "forums",
-                env={**os.environ, **_environment(settings)},
-                stdout=output,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        replica = Replica(f"http://127.0.0.1:{port}", process, log)
+        replica = ServiceProcess(
+            "forums",
+            forums_settings(self.system, port=port),
+            port=port,
+            log=self.tmp_path / f"forums-{port}.log",
+        )
         self.running.append(replica)
-        async with httpx.AsyncClient() as client:
-            await eventually(lambda: _ready(client, replica), lambda ready: ready, timeout=START_SECONDS)
+        await replica.start()
         return replica
 
     async def stop_one(self) -> Stopped:
         first = self.running[0]
-        first.process.send_signal(signal.SIGTERM)
-        exit_code = None
-        with contextlib.suppress(TimeoutError):
-            exit_code = await asyncio.wait_for(first.process.wait(), STOP_SECONDS)
+        exit_code = await first.signal_and_wait(signal.SIGTERM, STOP_SECONDS)
         return Stopped(exit_code, first.log.read_text())
 
     async def stop_all(self) -> None:
         for replica in self.running:
-            if replica.process.returncode is None:
-                replica.process.kill()
-                await replica.process.wait()
-
-
-async def _ready(client: httpx.AsyncClient, replica: Replica) -> bool:
-    if replica.process.returncode is not None:
-        raise AssertionError(f"forums replica exited early:\n{replica.log.read_text()[-3000:]}")
-    with contextlib.suppress(httpx.HTTPError):
-        return (await client.get(f"{replica.url}/readyz", timeout=2)).status_code == 200
-    return False
+            await replica.kill()
 
 
 @pytest.fixture

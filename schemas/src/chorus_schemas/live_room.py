@@ -218,6 +218,7 @@ _PUBLIC_FIELDS: dict[EventName, tuple[str, ...]] = {
         "user_id",
         "score",
         "previous_score",
+        "version",  # counts the changes of one rating (RatingChanged version 2 on)
         "avg_rating",  # version 1 of RatingChanged only: since version 2 see album.updated
         "ratings_count",
     ),

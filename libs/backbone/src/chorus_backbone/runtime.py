@@ -17,6 +17,7 @@ from chorus_backbone.health import Check, kafka_check, mongo_check, redis_check
 from chorus_backbone.kafka import BrokerPublisher, make_broker
 from chorus_backbone.lag import LagMonitor
 from chorus_backbone.outbox import Outbox
+from chorus_backbone.redis_pool import waiting_redis
 from chorus_backbone.relay import OutboxRelay
 from chorus_backbone.settings import ServiceSettings
 from chorus_backbone.topics import apply_topics, load_topics
@@ -66,7 +67,9 @@ class Runtime:
             settings=settings,
             mongo_client=client,
             database=database,
-            redis=Redis.from_url(settings.redis_url),
+            redis=waiting_redis(
+                settings.redis_url, settings.redis_max_connections, settings.redis_wait_seconds
+            ),
             broker=broker,
             topics=topics,
             outbox=outbox,

@@ -40,7 +40,22 @@ class TokenSettings(BaseSettings):
         )
 
 
-class ServiceSettings(TokenSettings):
+class RedisSettings(BaseSettings):
+    """Where Redis is and how many connections to it a process keeps."""
+
+    model_config = SettingsConfigDict(env_prefix="CHORUS_", extra="ignore")
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_key_prefix: str = "chorus:"
+    redis_max_connections: int = Field(
+        default=64, ge=1, description="Connections in the Redis pool; more callers wait for one."
+    )
+    redis_wait_seconds: float = Field(
+        default=5.0, gt=0, description="How long a caller waits for a pooled Redis connection."
+    )
+
+
+class ServiceSettings(TokenSettings, RedisSettings):
     """Where a service finds its parts. Defaults match the native local set-up (`just up`)."""
 
     model_config = SettingsConfigDict(env_prefix="CHORUS_", extra="ignore")
@@ -51,8 +66,6 @@ class ServiceSettings(TokenSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     mongodb_url: str = "mongodb://127.0.0.1:27017/?retryWrites=false"
     mongodb_database: str = "chorus"
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    redis_key_prefix: str = "chorus:"
     topic_prefix: str = Field(
         default="", description="Namespace for topic names; empty in production, unique in tests."
     )

@@ -79,6 +79,7 @@ async def test_a_rating_shows_at_once_its_folded_average_after_and_a_redelivery_
             "user_id": 8,
             "score": 3.5,
             "previous_score": None,
+            "version": 1,
         }
         assert frames[1]["data"] == {"album_id": 74, "avg_rating": 4.0, "ratings_count": 2, "sequence": 2}
     marker = await forums_api.publish(

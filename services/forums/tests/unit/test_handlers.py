@@ -477,7 +477,14 @@ async def test_ratings_and_averages_go_to_their_albums_rooms_with_their_event_id
                 "type": "event",
                 "name": "rating.changed",
                 "id": str(first.id),
-                "data": {"album_id": 7, "rating_id": 3, "user_id": BOB, "score": 4.0, "previous_score": None},
+                "data": {
+                    "album_id": 7,
+                    "rating_id": 3,
+                    "user_id": BOB,
+                    "score": 4.0,
+                    "previous_score": None,
+                    "version": 1,
+                },
             },
         ),
         (

@@ -7,6 +7,7 @@ from redis.asyncio import Redis
 
 from chorus_backbone.auth import TokenCodec
 from chorus_backbone.grpc_server import HealthyGrpcServer
+from chorus_backbone.redis_pool import waiting_redis
 from gateway.docs.openapi import MergedOpenApi
 from gateway.edge.limits import EdgeLimiter
 from gateway.settings import GatewaySettings
@@ -35,7 +36,7 @@ class GatewayParts:
 
 
 def bootstrap(settings: GatewaySettings) -> GatewayParts:
-    redis = Redis.from_url(settings.redis_url)
+    redis = waiting_redis(settings.redis_url, settings.redis_max_connections, settings.redis_wait_seconds)
     prefix = f"{settings.redis_key_prefix}gateway:"
     store = RegistryStore(redis, prefix=prefix, lease_seconds=settings.registry_lease_seconds)
     pool = UpstreamPool(

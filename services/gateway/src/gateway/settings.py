@@ -3,10 +3,10 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from chorus_backbone.settings import TokenSettings
+from chorus_backbone.settings import RedisSettings, TokenSettings
 
 
-class GatewaySettings(TokenSettings):
+class GatewaySettings(TokenSettings, RedisSettings):
     model_config = SettingsConfigDict(env_prefix="CHORUS_GATEWAY_", extra="ignore")
 
     service_name: str = "gateway"
@@ -16,8 +16,6 @@ class GatewaySettings(TokenSettings):
     users_url: str | None = "http://127.0.0.1:8101"
     reviews_url: str | None = "http://127.0.0.1:8102"
     forums_urls: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8103"])
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    redis_key_prefix: str = "chorus:"
     registry_lease_seconds: int = Field(default=15, ge=1)
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     upstream_connect_timeout_seconds: float = Field(default=2.0, gt=0)

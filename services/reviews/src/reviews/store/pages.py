@@ -3,12 +3,7 @@
 from collections.abc import Collection
 
 from chorus_backbone.page_cache import PageCache
-
-CATALOG = "catalog"
-
-
-def album_scope(album_id: int) -> str:
-    return f"album:{album_id}"
+from reviews.domain.pages import CATALOG, album_scope
 
 
 class CatalogPages:

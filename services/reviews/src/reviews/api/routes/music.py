@@ -12,8 +12,8 @@ from reviews.api.cached import NOT_MODIFIED, cached_json
 from reviews.api.deps import AlbumId, CatalogHandler, Limit, Offset, Pages
 from reviews.api.models import AlbumDetail, AlbumOut, NewAlbum
 from reviews.domain.models import AlbumQuery, AlbumSort
+from reviews.domain.pages import CATALOG, album_scope
 from reviews.handlers.catalog import AlbumFacts
-from reviews.store.pages import CATALOG, album_scope
 
 router = APIRouter(prefix="/api/music", tags=["music"])
 

@@ -24,10 +24,25 @@ export async function albumView({ params }) {
   const reviews = h("ol", { class: "reviews", "aria-label": "Reviews" });
   const order = h("select", { id: "review-order" }, h("option", { value: "newest" }, "Newest first"), h("option", { value: "most_liked" }, "Most liked first"));
 
+  // The average follows a rating within a moment (it is folded in behind the rating):
+  // look again a few times until it moves, without holding up the page.
+  async function followAverage() {
+    const before = summary.textContent;
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      try {
+        const detail = await api("GET", `/api/music/albums/${albumId}`, { auth: false });
+        paintSummary(detail);
+        chart.replaceChildren(histogram(detail.histogram));
+      } catch {
+        return;
+      }
+      if (summary.textContent !== before) return;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+
   async function refresh() {
-    const detail = await api("GET", `/api/music/albums/${albumId}`, { auth: false });
-    paintSummary(detail);
-    chart.replaceChildren(histogram(detail.histogram));
+    followAverage();
     await loadReviews();
   }
 
