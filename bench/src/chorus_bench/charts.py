@@ -67,14 +67,18 @@ def event_path(doc: Doc) -> Path:
 
 
 def write_path(doc: Doc) -> Path:
-    chorus, raw = doc["points"][0], doc["points"][1]
-    groups = {
-        "writes per second": {
-            chorus["system"]: chorus["metrics"]["ratings_per_s"],
-            raw["system"]: raw["metrics"]["inserts_per_s"],
-        }
+    writes = {
+        point["system"]: point["metrics"].get("ratings_per_s") or point["metrics"].get("inserts_per_s", 0.0)
+        for point in doc["points"]
     }
-    return _bars("write-path", [("sustained writes", "per second", groups)])
+    return _bars("write-path", [("sustained writes", "per second", {"writes per second": writes})])
+
+
+def read_path(doc: Doc) -> Path:
+    groups: dict[str, dict[str, float]] = {}
+    for point in doc["points"]:
+        groups.setdefault(point["params"]["read"], {})[point["system"]] = point["metrics"]["requests_per_s"]
+    return _bars("read-path", [("reads", "requests per second", groups)])
 
 
 def memory(doc: Doc) -> Path:
@@ -91,4 +95,10 @@ def memory(doc: Doc) -> Path:
     return _bars("memory", [("each service at rest", "MiB", services), ("1,000 idle members", "KiB", member)])
 
 
-DRAWERS = {"gateway": gateway, "event-path": event_path, "write-path": write_path, "memory": memory}
+DRAWERS = {
+    "gateway": gateway,
+    "event-path": event_path,
+    "write-path": write_path,
+    "read-path": read_path,
+    "memory": memory,
+}

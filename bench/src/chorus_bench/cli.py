@@ -8,17 +8,18 @@ import traceback
 
 from chorus_bench.cores import placement
 
-SCENARIOS = ("fanout", "gateway", "event-path", "write-path", "memory")
+SCENARIOS = ("fanout", "gateway", "event-path", "write-path", "read-path", "memory")
 
 
 def _module(name: str):  # type: ignore[no-untyped-def]
-    from chorus_bench.scenarios import event_path, fanout, gateway, memory, write_path  # noqa: PLC0415
+    from chorus_bench.scenarios import event_path, fanout, gateway, memory, read_path, write_path  # noqa: PLC0415
 
     return {
         "fanout": fanout,
         "gateway": gateway,
         "event-path": event_path,
         "write-path": write_path,
+        "read-path": read_path,
         "memory": memory,
     }[name]
 

@@ -101,11 +101,13 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
         chorus = start_chorus(started)
         most = max(users for users, _ in plan)
         tokens = [chorus.user_token(f"rater{i}") for i in range(most)]
+        # The same raters rate on from point to point: what an aggregate must show is every
+        # rater's last acknowledged score so far.
+        finals: dict[str, float] = {}
         for users, albums in plan:
             _catalog_of(chorus.urls["reviews"], tokens[0], albums)
             token_file = started.state / f"tokens-{users}.txt"
             token_file.write_text("\n".join(tokens[:users]))
-            finals: dict[str, float] = {}
 
             def once(
                 token_file: Path = token_file, albums: int = albums, finals: dict[str, float] = finals
@@ -127,6 +129,11 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
 
             metrics, runs = repeat(repeats, once)
             metrics.update(_aggregates_exact(chorus.gateway, finals))
+            print(
+                f"  {users:>3} raters, {albums:>4} albums: {metrics['ratings_per_s']:>8,.1f} ratings/s,"
+                f" {metrics['failed']} failed, {metrics['albums_wrong']} aggregates wrong",
+                flush=True,
+            )
             name = f"chorus: PUT rating through the gateway ({users} raters, {albums} albums)"
             points.append(Point(name, {"seconds": seconds, "raters": users, "albums": albums}, metrics, runs))
         metrics, runs = repeat(repeats, lambda: raw_inserts(chorus.stack.mongo_url("reviews"), seconds))

@@ -90,10 +90,13 @@ def create_service_app(
     return app
 
 
-def from_state(name: str) -> Callable[[HTTPConnection], Any]:
-    """A dependency that hands a route what bootstrap put on ``app.state.<name>`` (a handler)."""
+def from_state(name: str) -> Callable[[HTTPConnection], Awaitable[Any]]:
+    """A dependency that hands a route what bootstrap put on ``app.state.<name>`` (a handler).
 
-    def dependency(connection: HTTPConnection) -> Any:
+    A coroutine, so FastAPI calls it in place (a plain function would go through its thread pool).
+    """
+
+    async def dependency(connection: HTTPConnection) -> Any:
         return getattr(connection.app.state, name)
 
     return dependency

@@ -18,7 +18,7 @@ _auth_token_header = APIKeyHeader(
 )
 
 
-def token_codec(request: Request) -> TokenCodec:
+async def token_codec(request: Request) -> TokenCodec:
     codec: TokenCodec = request.app.state.tokens
     return codec
 
@@ -30,7 +30,7 @@ def _presented_token(bearer: HTTPAuthorizationCredentials | None, auth_token: st
     return token
 
 
-def _user(
+async def _user(
     codec: Annotated[TokenCodec, Depends(token_codec)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     auth_token: Annotated[str | None, Depends(_auth_token_header)],
@@ -38,7 +38,7 @@ def _user(
     return codec.verify(_presented_token(bearer, auth_token), kind=TokenKind.USER)
 
 
-def _service(
+async def _service(
     codec: Annotated[TokenCodec, Depends(token_codec)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     auth_token: Annotated[str | None, Depends(_auth_token_header)],

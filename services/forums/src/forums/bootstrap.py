@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from chorus_backbone.auth import TokenCodec
+from chorus_backbone.page_cache import PageCache
 from chorus_backbone.projection import LiveProjection
 from chorus_backbone.runtime import Runtime
 from forums.domain.models import Message
@@ -18,6 +19,7 @@ from forums.live.member import MemberConnections
 from forums.live.presence import Presence
 from forums.projection import FORUMS_PROJECTION
 from forums.settings import ForumsSettings
+from forums.store.discovery import CachedRoomListing
 from forums.store.message_log import MessageLog
 from forums.store.projections import LiveForumProjections, MongoForumProjections
 from forums.store.records import MongoRecordRepository
@@ -63,7 +65,10 @@ def bootstrap(settings: ForumsSettings) -> ForumsService:
     tokens = TokenCodec(settings.token_keys())
     hub = LocalHub()
     uow = runtime.unit_of_work
-    rooms = Rooms(room_store, presence, bus, LiveForumProjections(projections), uow, settings)
+    albums_and_friends = LiveForumProjections(projections)
+    pages = PageCache(runtime.redis, name="forums", prefix=prefix, ttl_seconds=settings.page_cache_seconds)
+    listing = CachedRoomListing(room_store, albums_and_friends, pages)
+    rooms = Rooms(room_store, presence, bus, albums_and_friends, listing, uow, settings)
 
     async def fetch_after(room_id: int, after_id: int, limit: int) -> list[Message]:
         return await room_store.after(room_id, after_id, limit=limit)
@@ -96,6 +101,6 @@ def bootstrap(settings: ForumsSettings) -> ForumsService:
         lobby=Lobby(parts),
         room_events=RoomEvents(room_store, presence, bus, bus, projections.apply),
     )
-    runtime.add_consumer(ratings_consumer(runtime, projections, service.room_events))
+    runtime.add_consumer(ratings_consumer(runtime, projections, service.room_events, listing))
     runtime.add_consumer(users_consumer(runtime, projections, service.room_events))
     return service

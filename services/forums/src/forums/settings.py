@@ -35,3 +35,4 @@ class ForumsSettings(ServiceSettings):
     max_record_moves: int = Field(default=10_000, ge=1)
     max_move_chars: int = Field(default=2000, ge=1)
     max_body_bytes: int = 1024 * 1024
+    page_cache_seconds: int = Field(default=60, ge=1, description="Longest the cached room listing may live.")

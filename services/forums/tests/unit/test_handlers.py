@@ -21,7 +21,7 @@ from chorus_schemas.events.forums import (
 )
 from chorus_schemas.events.ratings import AlbumAggregateChanged, RatingChangedV2, UpdateRatingRequestedV2
 from chorus_schemas.live_room import CloseCode, ServerFrame, UserRef, user_ref
-from forums.domain.models import Message, NewMessage
+from forums.domain.models import Message, NewMessage, Room
 from forums.handlers.records import Records
 from forums.handlers.room_events import RoomEvents
 from forums.handlers.room_session import Admission, LiveRoomParts, Lobby, Refusal
@@ -54,6 +54,9 @@ class Presence:
 
     async def member_ids(self, room_id: int) -> set[int]:
         return {user for user, _ in self.connections.get(room_id, {}).values()}
+
+    async def member_ids_of(self, room_ids: list[int]) -> dict[int, set[int]]:
+        return {room_id: await self.member_ids(room_id) for room_id in room_ids}
 
     async def members(self, room_id: int) -> list[UserRef]:
         named = dict(self.connections.get(room_id, {}).values())
@@ -152,6 +155,22 @@ class AlbumsAndFriends:
         return self.friends.get(user_id, [])
 
 
+class Listing:
+    """Discovery's listing straight from the stores, counting how often it was made stale."""
+
+    def __init__(self, rooms: InMemoryRoomRepository, catalog: "AlbumsAndFriends") -> None:
+        self.rooms = rooms
+        self.catalog = catalog
+        self.stale = 0
+
+    async def listing(self) -> list[tuple[Room, float]]:
+        rooms = await self.rooms.open_rooms()
+        return [(room, self.catalog.average.get(room.album_id or 0, 0.0)) for room in rooms]
+
+    async def changed(self) -> None:
+        self.stale += 1
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = datetime(2026, 6, 1, tzinfo=UTC)
@@ -190,7 +209,8 @@ def world() -> World:
     unit_of_work, store, presence = InMemoryUnitOfWork(), InMemoryRoomRepository(), Presence()
     fan_out, announcer, clock = FanOut(), Announcer(), Clock()
     catalog = AlbumsAndFriends(titles={7: "OK Computer"}, average={7: 4.5}, friends={ADA: [BOB]})
-    rooms = Rooms(store, presence, fan_out, catalog, unit_of_work, settings, clock)
+    listing = Listing(store, catalog)
+    rooms = Rooms(store, presence, fan_out, catalog, listing, unit_of_work, settings, clock)
     tokens = TokenCodec(settings.token_keys())
     parts = LiveRoomParts(
         rooms=store,
@@ -247,6 +267,7 @@ async def test_the_sweep_closes_a_room_nobody_joined_in_time_once(world: World) 
 
     assert world.unit_of_work.announced[1:] == [RoomClosed(room_id=room.id)]
     assert not await world.rooms.close_room(room.id)
+    assert world.rooms.listing.stale == 2  # type: ignore[attr-defined]  (opened, then closed)
 
 
 async def test_members_of_a_dead_replica_leave_and_the_rest_hear_of_it(world: World) -> None:

@@ -14,6 +14,7 @@ from chorus_schemas.events.ratings import (
 )
 from chorus_schemas.events.users import FriendAccepted, FriendRemoved
 from forums.handlers.room_events import RoomEvents
+from forums.store.ports import OpenRoomListing
 from forums.store.projections import MongoForumProjections
 
 # What the forums projection keeps of ratings.events (RatingChanged version 1 carried the average).
@@ -21,7 +22,10 @@ PROJECTED = (AlbumAdded, RatingChanged, AlbumAggregateChanged)
 
 
 def ratings_consumer(
-    runtime: Runtime, projections: LiveProjection[MongoForumProjections], room_events: RoomEvents
+    runtime: Runtime,
+    projections: LiveProjection[MongoForumProjections],
+    room_events: RoomEvents,
+    listing: OpenRoomListing,
 ) -> BatchEventConsumer:
     """Ratings, reviews and averages into album rooms at once; then titles and averages for discovery."""
 
@@ -29,7 +33,8 @@ def ratings_consumer(
         for delivery in batch:
             with delivery.traced():
                 await room_events.to_album_rooms(delivery.envelope, delivery.event)
-        await projections.apply_many([(d.envelope, d.event) for d in batch if type(d.event) in PROJECTED])
+        if await projections.apply_many([(d.envelope, d.event) for d in batch if type(d.event) in PROJECTED]):
+            await listing.changed()  # an average may have moved
 
     return runtime.batch_consumer(
         Topic.RATINGS_EVENTS, "ratings", [*PROJECTED, RatingChangedV2, ReviewPosted], on_batch

@@ -10,7 +10,7 @@ from chorus_schemas.live_room import presence_frame
 from forums.domain.models import DiscoveredRoom, Room
 from forums.live.ports import RoomFanOut, RoomPresence
 from forums.settings import ForumsSettings
-from forums.store.ports import AlbumsAndFriends, RoomRepository
+from forums.store.ports import AlbumsAndFriends, OpenRoomListing, RoomRepository
 
 TITLE_MAX = 200
 Clock = Callable[[], datetime]
@@ -29,6 +29,7 @@ class Rooms:
         presence: RoomPresence,
         fan_out: RoomFanOut,
         albums_and_friends: AlbumsAndFriends,
+        listing: OpenRoomListing,
         unit_of_work: UnitOfWork,
         settings: ForumsSettings,
         clock: Clock = _now,
@@ -37,6 +38,7 @@ class Rooms:
         self.presence = presence
         self.fan_out = fan_out
         self.albums_and_friends = albums_and_friends
+        self.listing = listing
         self.unit_of_work = unit_of_work
         self.settings = settings
         self.clock = clock
@@ -71,6 +73,7 @@ class Rooms:
             )
 
         await self.unit_of_work.run(store)
+        await self.listing.changed()
         return room
 
     async def close_room(self, room_id: int) -> bool:
@@ -85,6 +88,7 @@ class Rooms:
         closed = await self.unit_of_work.run(close)
         if closed:
             await self.presence.forget(room_id)
+            await self.listing.changed()
         return closed
 
     async def sweep(self) -> None:
@@ -121,16 +125,13 @@ class Rooms:
         offset: int,
     ) -> list[DiscoveredRoom]:
         """Open rooms with their album's average and whether any of the caller's friends is in."""
-        rooms = await self.rooms.open_rooms()
-        averages = await self.albums_and_friends.averages(
-            [r.album_id for r in rooms if r.album_id is not None]
-        )
-        friends = set(await self.albums_and_friends.friends_of(caller))
+        listed = await self.listing.listing()
+        members = await self.presence.member_ids_of([room.id for room, _ in listed])
+        friends = set(await self.albums_and_friends.friends_of(caller)) if listed else set()
         found = []
-        for room in rooms:
-            members = await self.presence.member_ids(room.id)
-            avg = averages.get(room.album_id, 0.0) if room.album_id is not None else 0.0
-            entry = DiscoveredRoom(room, avg, bool(friends & members), len(members))
+        for room, avg in listed:
+            here = members.get(room.id, set())
+            entry = DiscoveredRoom(room, avg, bool(friends & here), len(here))
             if min_rating is not None and avg < min_rating:
                 continue
             if max_rating is not None and avg > max_rating:

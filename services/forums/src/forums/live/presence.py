@@ -67,6 +67,18 @@ class Presence:
         entries = await self.redis.zrangebyscore(self._entries(room_id), time.time(), "+inf")
         return {int(_text(entry).split(":", 1)[0]) for entry in entries}
 
+    async def member_ids_of(self, room_ids: list[int]) -> dict[int, set[int]]:
+        """The members of each room, in one round trip."""
+        now = time.time()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for room_id in room_ids:
+                pipe.zrangebyscore(self._entries(room_id), now, "+inf")
+            found = await pipe.execute()
+        return {
+            room_id: {int(_text(entry).split(":", 1)[0]) for entry in entries}
+            for room_id, entries in zip(room_ids, found, strict=True)
+        }
+
     async def members(self, room_id: int) -> list[UserRef]:
         ids = sorted(await self.member_ids(room_id))
         if not ids:

@@ -10,7 +10,7 @@ from users.handlers.friends import Friends
 from users.settings import UsersSettings
 
 
-def _client_address(request: Request) -> str:
+async def _client_address(request: Request) -> str:
     settings: UsersSettings = request.app.state.settings
     forwarded = request.headers.get("x-forwarded-for")
     if settings.trust_forwarded_for and forwarded:
