@@ -8,7 +8,7 @@ runs them against the containers).
 import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import uuid4
 
 import httpx
@@ -36,6 +36,7 @@ class System:
     namespace: Namespace
     stack: contextlib.AsyncExitStack
     gateway_app: FastAPI | None = None
+    urls: dict[str, str] = field(default_factory=dict)  # service name → the first instance started
 
     async def instances(self, service: str) -> list[str]:
         """The instances of ``service`` the gateway routes to now."""
@@ -66,7 +67,9 @@ class System:
         return self.namespace.settings(settings_class, **{**values, **overrides})
 
     async def start(self, app_factory, settings) -> str:  # type: ignore[no-untyped-def]
-        return await self.stack.enter_async_context(serving(app_factory(settings), port=settings.port))
+        url: str = await self.stack.enter_async_context(serving(app_factory(settings), port=settings.port))
+        self.urls.setdefault(settings.service_name, url)
+        return url
 
 
 @pytest.fixture

@@ -128,6 +128,8 @@ async def test_the_metrics_move_as_the_journey_runs(system: System) -> None:
         lambda response: (
             metric_value(response.text, "chorus_consumer_lag", topic="ratings.events") is not None
             and moved(response.text, "chorus_events_published_total", **published) >= 1
+            # The second forums replica registers once its consumers have joined their groups.
+            and metric_value(response.text, "chorus_gateway_upstream_instances", service="forums") == 2
         ),
     )
     text = after.text

@@ -17,6 +17,7 @@ from chorus_bench.cores import CLIENT_CORES, on_cores
 from chorus_bench.harness import Point, load_generator, print_table, repeat, save
 from chorus_bench.system import GATEWAY_BENCH_SETTINGS, Running, chorus_service, running, start_parts
 from chorus_devinfra.process import free_port
+from chorus_devinfra.stack import Stack
 
 READS = {
     "catalog read (GET /api/music/albums/1)": "/api/music/albums/1",
@@ -31,7 +32,8 @@ class Plan:
     connections: int = 32
 
 
-FULL = Plan(seconds=8, repeats=3)
+FULL = Plan(seconds=10, repeats=3)
+CROWD = Plan(seconds=30, repeats=1, connections=1000)
 SMOKE = Plan(seconds=1, repeats=1, connections=4)
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
@@ -61,11 +63,13 @@ def wrk(url: str, token: str, plan: Plan) -> dict[str, object]:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     return {
         "requests_per_s": rps,
         "p50_ms": _millis(percentiles["50"]),
         "p99_ms": _millis(percentiles["99"]),
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
     }
 
 
@@ -143,6 +147,8 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
             )
             half = max(20.0, (chorus.metrics["requests_per_s"] / 2) if chorus else 100.0)
             for name in ("direct to the service", "chorus gateway"):
+                if systems and not any(s in name for s in systems):
+                    continue
                 base = base_of[name]
                 metrics, runs = repeat(
                     plan.repeats,
@@ -162,7 +168,39 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
                 points.append(
                     Point(name, {"read": read, "mode": f"open loop at {half:.0f}/s"}, metrics, runs)
                 )
+        if not systems or any("chorus" in s for s in systems):
+            points += _crowd_and_outage(stack, gateway, token, SMOKE if smoke else CROWD, plan)
     report(points, smoke=smoke)
+    return points
+
+
+def _crowd_and_outage(stack: Stack, gateway: str, token: str, crowd: Plan, plan: Plan) -> list[Point]:
+    """1,000 connections at once through the gateway; then the catalog read with Redis stopped."""
+    catalog = f"{gateway}{READS['catalog read (GET /api/music/albums/1)']}"
+    points = []
+    metrics = wrk(catalog, token, crowd)
+    points.append(
+        Point(
+            "chorus gateway",
+            {"read": "catalog read", "mode": f"{crowd.connections} connections"},
+            metrics,
+            [metrics],
+        )
+    )
+    print(
+        f"  {crowd.connections} connections: {metrics['requests_per_s']:,.0f} req/s, "
+        f"{metrics['non_2xx']} non-2xx, {metrics['socket_errors']} socket errors",
+        flush=True,
+    )
+    stack.redis.kill()
+    try:
+        metrics, runs = repeat(plan.repeats, partial(wrk, catalog, token, plan))
+    finally:
+        stack.redis.start()
+    points.append(Point("chorus gateway", {"read": "catalog read", "mode": "Redis stopped"}, metrics, runs))
+    print(
+        f"  Redis stopped: {metrics['requests_per_s']:,.0f} req/s, {metrics['non_2xx']} non-2xx", flush=True
+    )
     return points
 
 

@@ -29,11 +29,14 @@ def create_service_app(
     on_stop: Hook | None = None,
     on_prepare: Hook | None = None,
     on_drain: Hook | None = None,
+    optional: frozenset[str] = frozenset(),
 ) -> FastAPI:
     """``on_prepare`` runs before any consumer starts (indexes: building one under a running
     transaction can stall the MongoDB-wire server); ``on_start`` once everything runs;
     ``on_drain`` when the server is told to stop, after it leaves the gateway's registry
-    and before open connections are cut (see ``chorus_backbone.serve``)."""
+    and before open connections are cut (see ``chorus_backbone.serve``). A dependency named
+    in ``optional`` (``"redis"`` for a service that only caches in it) makes readiness
+    ``degraded``, not failed, when it is down."""
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
@@ -84,7 +87,11 @@ def create_service_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationMiddleware)
     install_error_handlers(app)
-    app.include_router(health_router(runtime.readiness_checks(), timeout=settings.readiness_timeout_seconds))
+    app.include_router(
+        health_router(
+            runtime.readiness_checks(), timeout=settings.readiness_timeout_seconds, optional=optional
+        )
+    )
     for router in routers:
         app.include_router(router)
     return app

@@ -79,6 +79,10 @@ class TokenCodec:
 
     def verify(self, token: str, *, kind: TokenKind = TokenKind.USER) -> Principal:
         """The token's principal; raises InvalidTokenError (401) for any flaw."""
+        return self.verify_until(token, kind=kind)[0]
+
+    def verify_until(self, token: str, *, kind: TokenKind = TokenKind.USER) -> tuple[Principal, float]:
+        """The token's principal and when it expires (a POSIX time); InvalidTokenError for any flaw."""
         try:
             header = jwt.get_unverified_header(token)
             if header.get("kid") != self.keys.key_id:
@@ -97,4 +101,5 @@ class TokenCodec:
             raise InvalidTokenError("the token is not valid") from None
         if claims.get("kind") != kind.value:
             raise InvalidTokenError(f"a {kind.value} token is required")
-        return Principal(kind=kind, subject=str(claims["sub"]), username=claims.get("username"))
+        principal = Principal(kind=kind, subject=str(claims["sub"]), username=claims.get("username"))
+        return principal, float(claims["exp"])

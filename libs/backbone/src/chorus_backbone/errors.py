@@ -46,6 +46,11 @@ _STATUS = {
 }
 
 
+def http_status(kind: ErrorKind) -> int:
+    """The HTTP status an error of this kind is answered with."""
+    return _STATUS[kind]
+
+
 class ChorusError(Exception):
     """An error a client can act on, raised by handlers (which never see HTTP)."""
 

@@ -42,7 +42,11 @@ async def _run(check: Check, timeout: float) -> bool:
         return False
 
 
-def health_router(checks: Mapping[str, Check], *, timeout: float = 2.0) -> APIRouter:
+def health_router(
+    checks: Mapping[str, Check], *, timeout: float = 2.0, optional: frozenset[str] = frozenset()
+) -> APIRouter:
+    """/healthz and /readyz; a dependency in ``optional`` that is down makes the answer ``degraded``
+    (still 200: the process serves without it)."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="The process is alive")
@@ -52,14 +56,12 @@ def health_router(checks: Mapping[str, Check], *, timeout: float = 2.0) -> APIRo
 
     @router.get("/readyz", summary="Every dependency answers")
     async def readyz() -> JSONResponse:
-        """Ready only when every dependency (MongoDB, Kafka, Redis) answers."""
+        """Ready when every dependency it needs answers; degraded when one it can do without does not."""
         names = list(checks)
         results = await asyncio.gather(*(_run(checks[name], timeout) for name in names))
         status = {name: "ok" if ok else "down" for name, ok in zip(names, results, strict=True)}
-        ready = all(results)
-        return JSONResponse(
-            {"status": "ready" if ready else "not_ready", "checks": status},
-            status_code=200 if ready else 503,
-        )
+        ready = all(ok for name, ok in zip(names, results, strict=True) if name not in optional)
+        verdict = "not_ready" if not ready else "ready" if all(results) else "degraded"
+        return JSONResponse({"status": verdict, "checks": status}, status_code=200 if ready else 503)
 
     return router

@@ -1,6 +1,7 @@
 """The Kafka broker every service uses: idempotent producer, acks from all in-sync replicas."""
 
 import asyncio
+import logging
 from typing import Protocol
 
 from faststream.kafka import KafkaBroker
@@ -35,6 +36,8 @@ def make_broker(bootstrap: str, *, client_id: str) -> KafkaBroker:
         enable_idempotence=True,
         acks="all",
         request_timeout_ms=10_000,
+        # FastStream logs every message received and processed at this level: not at INFO.
+        log_level=logging.DEBUG,
         middlewares=[
             # Spans for every publish and consume, linked by W3C traceparent headers.
             KafkaTelemetryMiddleware(tracer_provider=trace.get_tracer_provider()),

@@ -1,12 +1,25 @@
 """Structured JSON logs carrying the service name and the correlation id."""
 
 import logging
+import re
 import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
 from chorus_backbone.correlation import current_correlation_id
 from chorus_backbone.tracing import current_trace_id
+
+_TOKEN_IN_QUERY = re.compile(r"([?&](?:token|auth_token)=)[^&\s\"']+")
+
+
+class _RedactTokens(logging.Filter):
+    """No token in any log line: a `?token=` (a WebSocket's, as a library logs it) is masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "token=" in message:
+            record.msg, record.args = _TOKEN_IN_QUERY.sub(r"\1<redacted>", message), ()
+        return True
 
 
 class _ContextFilter(logging.Filter):
@@ -25,6 +38,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     """Route every logger (ours, uvicorn's, FastStream's) through one formatter."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_ContextFilter(service))
+    handler.addFilter(_RedactTokens())
     if json:
         handler.setFormatter(
             JsonFormatter(

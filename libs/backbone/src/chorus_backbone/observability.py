@@ -1,5 +1,6 @@
 """Metrics at /metrics and tracing for a service's HTTP side."""
 
+import logging
 import time
 
 from fastapi import FastAPI
@@ -12,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from chorus_backbone import metrics
 from chorus_backbone.tracing import configure_tracing
 
+access_log = logging.getLogger("chorus.access")
 _UNMEASURED = frozenset({"/metrics", "/healthz", "/readyz"})
 
 
@@ -38,12 +40,15 @@ class HttpMetricsMiddleware:
         try:
             await self.app(scope, receive, recording_send)
         finally:
+            elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
             method = scope["method"]
             metrics.HTTP_REQUESTS.labels(self.service, method, route, f"{status // 100}xx").inc()
-            metrics.HTTP_REQUEST_SECONDS.labels(self.service, method, route).observe(
-                time.perf_counter() - started
-            )
+            metrics.HTTP_REQUEST_SECONDS.labels(self.service, method, route).observe(elapsed)
+            # One access line, at DEBUG unless the answer is a server error; never the query string.
+            level = logging.WARNING if status >= 500 else logging.DEBUG
+            if access_log.isEnabledFor(level):
+                access_log.log(level, "%s %s %d %.1f ms", method, scope["path"], status, elapsed * 1000)
 
 
 async def _metrics(_: Request) -> Response:

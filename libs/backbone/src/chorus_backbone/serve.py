@@ -50,6 +50,9 @@ def draining_server(
         host=host,
         port=port,
         log_config=None,
+        # One access line per request comes from the service itself (chorus_backbone.observability),
+        # without the query string; uvicorn's would log a WebSocket's ?token= too.
+        access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=graceful_seconds,
     )

@@ -57,6 +57,11 @@ def _instrument_grpc() -> None:
     GrpcAioInstrumentorClient().instrument()  # type: ignore[no-untyped-call]
 
 
+def tracing_enabled() -> bool:
+    """Whether this process records spans (an endpoint or a processor was configured)."""
+    return _configured
+
+
 def current_trace_headers() -> dict[str, str]:
     """The active trace context as W3C headers (empty when nothing is being traced)."""
     carrier: dict[str, str] = {}

@@ -1,15 +1,17 @@
 """Composition root: builds the gateway's parts from settings."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import httpx
+import aiohttp
 from redis.asyncio import Redis
 
 from chorus_backbone.auth import TokenCodec
 from chorus_backbone.grpc_server import HealthyGrpcServer
 from chorus_backbone.redis_pool import waiting_redis
 from gateway.docs.openapi import MergedOpenApi
+from gateway.edge.hot_path import ApiEdge
 from gateway.edge.limits import EdgeLimiter
+from gateway.edge.tokens import TokenCache
 from gateway.settings import GatewaySettings
 from gateway.upstreams.forwarder import Forwarder
 from gateway.upstreams.pool import UpstreamPool
@@ -18,52 +20,76 @@ from gateway.upstreams.registry import RegistryStore, registry_server
 
 @dataclass
 class GatewayParts:
-    """Everything the gateway's routes use, built once per process."""
+    """Everything the gateway's routes use, built once per process; ``start`` opens the upstream client."""
 
     settings: GatewaySettings
     redis: Redis
-    http: httpx.AsyncClient
     pool: UpstreamPool
-    forwarder: Forwarder
     limiter: EdgeLimiter
     tokens: TokenCodec
+    token_cache: TokenCache
     registry: HealthyGrpcServer
-    openapi: MergedOpenApi
+    forwarder: Forwarder = field(init=False)
+    openapi: MergedOpenApi = field(init=False)
+    edge: ApiEdge = field(init=False)
+    http: aiohttp.ClientSession = field(init=False)
 
-    async def close(self) -> None:
-        await self.http.aclose()
-        await self.redis.aclose()
+    async def start(self) -> None:
+        settings = self.settings
+        # aiohttp's client belongs to the running loop, so it is made here and not in bootstrap.
+        self.http = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=settings.upstream_connections, limit_per_host=settings.upstream_connections
+            ),
+            timeout=aiohttp.ClientTimeout(
+                total=settings.upstream_timeout_seconds,
+                sock_connect=settings.upstream_connect_timeout_seconds,
+            ),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=False,
+            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+        )
+        self.forwarder = Forwarder(self.http, self.pool)
+        self.openapi = MergedOpenApi(
+            self.http, self.pool, own={"openapi": "3.1.0", "info": {"version": "0.1.0"}, "paths": {}}
+        )
+        self.edge = ApiEdge(
+            self.token_cache, self.limiter, self.forwarder, max_body_bytes=settings.max_body_bytes
+        )
+        self.pool.start()
+        self.limiter.start()
+        await self.registry.start()
+
+    async def stop(self) -> None:
+        # The background tasks first: nothing of this gateway may go on running once it has stopped.
+        await self.limiter.stop()
+        await self.pool.stop()
+        try:
+            await self.registry.stop()
+        finally:
+            await self.http.close()
+            await self.redis.aclose()
 
 
 def bootstrap(settings: GatewaySettings) -> GatewayParts:
     redis = waiting_redis(settings.redis_url, settings.redis_max_connections, settings.redis_wait_seconds)
     prefix = f"{settings.redis_key_prefix}gateway:"
     store = RegistryStore(redis, prefix=prefix, lease_seconds=settings.registry_lease_seconds)
-    pool = UpstreamPool(
-        store, settings.static_upstreams(), pause_seconds=settings.failed_instance_pause_seconds
-    )
-    http = httpx.AsyncClient(
-        timeout=httpx.Timeout(
-            settings.upstream_timeout_seconds, connect=settings.upstream_connect_timeout_seconds
-        ),
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-    )
+    tokens = TokenCodec(settings.token_keys())
     return GatewayParts(
         settings=settings,
         redis=redis,
-        http=http,
-        pool=pool,
-        forwarder=Forwarder(http, pool),
+        pool=UpstreamPool(
+            store, settings.static_upstreams(), pause_seconds=settings.failed_instance_pause_seconds
+        ),
         limiter=EdgeLimiter(
             redis,
-            settings.redis_url,
             prefix=prefix,
             per_address=settings.requests_per_minute_per_address,
             per_user=settings.requests_per_minute_per_user,
+            sync_seconds=settings.limits_sync_seconds,
         ),
-        tokens=TokenCodec(settings.token_keys()),
+        tokens=tokens,
+        token_cache=TokenCache(tokens, capacity=settings.token_cache_size),
         registry=registry_server(store, settings.grpc_port, settings.host),
-        openapi=MergedOpenApi(
-            http, pool, own={"openapi": "3.1.0", "info": {"version": "0.1.0"}, "paths": {}}
-        ),
     )

@@ -19,6 +19,15 @@ class GatewaySettings(TokenSettings, RedisSettings):
     registry_lease_seconds: int = Field(default=15, ge=1)
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     upstream_connect_timeout_seconds: float = Field(default=2.0, gt=0)
+    upstream_connections: int = Field(
+        default=256, ge=1, description="Keep-alive connections to each upstream instance, at most."
+    )
+    token_cache_size: int = Field(
+        default=50_000, ge=1, description="Verified tokens remembered until they expire."
+    )
+    limits_sync_seconds: float = Field(
+        default=0.5, gt=0, description="How often each replica adds its counts to the limits shared in Redis."
+    )
     failed_instance_pause_seconds: float = Field(default=5.0, ge=0)
     requests_per_minute_per_address: int = Field(default=600, ge=1)
     requests_per_minute_per_user: int = Field(default=300, ge=1)

@@ -68,7 +68,9 @@ async def test_without_redis_reads_and_ratings_answer_from_the_database(
         rated = await api.rate(1, album, 4.0)
         page = await api.album_once(album, lambda a: a["ratings_count"] == 1)
         search = await client.get("/api/music/albums", params={"q": "loveless"})
+        ready = await client.get("/readyz")
 
+    assert (ready.status_code, ready.json()["status"]) == (200, "degraded")
     assert rated.status_code == 200
     assert page["avg_rating"] == 4.0
     assert [a["id"] for a in search.json()] == [album]

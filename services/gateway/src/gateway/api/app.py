@@ -1,12 +1,18 @@
-"""The gateway: the one public entry to Chorus."""
+"""The gateway: the one public entry to Chorus.
+
+Proxied `/api/...` requests take the edge's own path (``gateway.edge.hot_path``)
+before any framework routing; FastAPI serves the rest: the room socket, the merged
+OpenAPI document and its page, the event docs, health, metrics and the web client.
+"""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
+import aiohttp
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from redis.asyncio import Redis
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chorus_backbone.body_limit import BodySizeLimitMiddleware
 from chorus_backbone.correlation import CorrelationMiddleware
@@ -14,22 +20,43 @@ from chorus_backbone.errors import install_error_handlers
 from chorus_backbone.health import Check, health_router
 from chorus_backbone.logs import configure_logging
 from chorus_backbone.observability import instrument
-from gateway.api.routes import docs, lobby, proxy
+from gateway.api.routes import docs, lobby
 from gateway.api.web_client import install_web_client
-from gateway.bootstrap import bootstrap
+from gateway.bootstrap import GatewayParts, bootstrap
 from gateway.docs.event_docs import event_docs_router
-from gateway.docs.openapi import SERVICES
+from gateway.edge.routing import SERVICES
 from gateway.settings import GatewaySettings
-from gateway.upstreams.pool import UpstreamPool
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 
-def _service_ready(client: httpx.AsyncClient, pool: UpstreamPool, service: str) -> Check:
+class GatewayApp(FastAPI):
+    """FastAPI, with `/api/...` requests handed to the edge first (and CORS ahead of both)."""
+
+    parts: GatewayParts
+    front: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.front is not None and scope["type"] != "lifespan":
+            await self.front(scope, receive, send)
+        else:
+            await self.dispatch(scope, receive, send)
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            await self.parts.edge(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
+def _service_ready(parts: GatewayParts, service: str) -> Check:
     async def check() -> bool:
-        for url in await pool.instances(service):
+        for url in await parts.pool.instances(service):
             try:
-                if (await client.get(f"{url}/readyz")).status_code == 200:
-                    return True
-            except httpx.TransportError:
+                async with parts.http.get(f"{url}/readyz") as response:
+                    if response.status == 200:
+                        return True
+            except (aiohttp.ClientError, TimeoutError):
                 continue
         return False
 
@@ -46,44 +73,46 @@ def _redis_check(redis: Redis) -> Check:
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
-    gateway = bootstrap(settings)
+    parts = bootstrap(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await gateway.registry.start()
+        await parts.start()
         try:
             yield
         finally:
-            await gateway.registry.stop()
-            await gateway.close()
+            await parts.stop()
 
-    app = FastAPI(title="Chorus", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.gateway = gateway
-    app.state.pool = gateway.pool
-    app.state.registry = gateway.registry
+    app = GatewayApp(title="Chorus", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.parts = parts
+    app.state.gateway = parts
+    app.state.pool = parts.pool
+    app.state.registry = parts.registry
     instrument(
         app,
         service=settings.service_name,
         otlp_endpoint=settings.otlp_endpoint,
         sample_ratio=settings.trace_sample_ratio,
     )
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=proxy.METHODS,
-            allow_headers=["authorization", "auth_token", "content-type", "x-request-id"],
-            expose_headers=["x-request-id", "retry-after"],
-        )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationMiddleware)
     install_error_handlers(app)
-    checks = {service: _service_ready(gateway.http, gateway.pool, service) for service in SERVICES}
-    checks["redis"] = _redis_check(gateway.redis)
-    app.include_router(health_router(checks, timeout=settings.upstream_timeout_seconds))
+    checks = {service: _service_ready(parts, service) for service in SERVICES}
+    checks["redis"] = _redis_check(parts.redis)
+    # Without Redis the edge keeps limiting per replica and routing to the instances it knows.
+    app.include_router(
+        health_router(checks, timeout=settings.upstream_timeout_seconds, optional=frozenset({"redis"}))
+    )
     app.include_router(docs.router)
     app.include_router(event_docs_router())
     install_web_client(app)
     app.include_router(lobby.router)
-    app.include_router(proxy.router)
+    if settings.cors_origins:
+        app.front = CORSMiddleware(
+            app.dispatch,
+            allow_origins=settings.cors_origins,
+            allow_methods=METHODS,
+            allow_headers=["authorization", "auth_token", "content-type", "x-request-id"],
+            expose_headers=["x-request-id", "retry-after"],
+        )
     return app

@@ -3,12 +3,12 @@
 import time
 from typing import Any
 
-import httpx
+import aiohttp
 import orjson
 
+from gateway.edge.routing import SERVICES
 from gateway.upstreams.pool import UpstreamPool
 
-SERVICES = ("users", "reviews", "forums")
 _CACHE_SECONDS = 60.0
 
 
@@ -23,7 +23,7 @@ def _namespaced(service: str, document: dict[str, Any]) -> tuple[dict[str, Any],
 
 
 class MergedOpenApi:
-    def __init__(self, client: httpx.AsyncClient, pool: UpstreamPool, own: dict[str, Any]) -> None:
+    def __init__(self, client: aiohttp.ClientSession, pool: UpstreamPool, own: dict[str, Any]) -> None:
         self.client = client
         self.pool = pool
         self.own = own
@@ -61,9 +61,9 @@ class MergedOpenApi:
     async def _fetch(self, service: str) -> dict[str, Any] | None:
         for url in await self.pool.candidates(service):
             try:
-                response = await self.client.get(f"{url}/openapi.json")
-            except httpx.TransportError:
+                async with self.client.get(f"{url}/openapi.json") as response:
+                    if response.status == 200:
+                        return dict(orjson.loads(await response.read()))
+            except (aiohttp.ClientError, TimeoutError):
                 continue
-            if response.status_code == 200:
-                return dict(response.json())
         return None

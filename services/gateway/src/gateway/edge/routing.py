@@ -2,6 +2,8 @@
 
 import re
 
+SERVICES = ("users", "reviews", "forums")
+
 # Longest prefix first: the compatibility endpoint lives under /api/users but is the reviews service's.
 _OWNERS = (
     ("/api/users/ratings/", "reviews"),

@@ -1,98 +1,108 @@
-"""Forwarding HTTP requests to the owning service: pooled, timed out, retried only when safe."""
+"""Forwarding a request to the owning service: pooled keep-alive connections, bounded, retried when safe.
 
-import logging
+aiohttp's client keeps the upstream connections (parsing in C, no cookie jar: one
+upstream's cookies never reach another user's request). The path goes on exactly as
+the client sent it, still encoded. Request bodies are bounded by the edge and held
+so that an idempotent request can go to another instance; response bodies stream
+through as they arrive.
+"""
 
-import httpx
-from starlette.requests import Request
-from starlette.responses import Response
+import aiohttp
+from starlette.types import Scope, Send
+from yarl import URL
 
-from chorus_backbone.correlation import REQUEST_ID_HEADER, current_correlation_id
-from chorus_backbone.errors import ChorusError, ErrorKind
-from chorus_backbone.tracing import current_trace_headers
 from gateway import metrics
 from gateway.upstreams.pool import UpstreamPool
 
-logger = logging.getLogger(__name__)
-
-_HOP_BY_HOP = frozenset(
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Response headers that belong to one hop (and the request id, which the edge sets).
+_NOT_FORWARDED_BACK = frozenset(
     {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-        "content-length",
-        "auth_token",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"x-request-id",
     }
 )
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-IDENTITY_PREFIX = "x-chorus-"
 
 
-def _forwarded_headers(request: Request, token: str | None, client_address: str) -> dict[str, str]:
-    headers = {
-        name: value
-        for name, value in request.headers.items()
-        # Identity headers from outside are never trusted: strip them.
-        if name not in _HOP_BY_HOP and not name.startswith(IDENTITY_PREFIX) and name != "authorization"
-    }
-    if token:
-        headers["authorization"] = f"Bearer {token}"
-    headers[REQUEST_ID_HEADER] = current_correlation_id() or ""
-    headers["x-forwarded-for"] = client_address
-    headers.update(current_trace_headers())  # the service continues the gateway's trace
-    return headers
+class UpstreamUnavailableError(Exception):
+    """No instance of the service answered."""
 
 
 class Forwarder:
-    def __init__(self, client: httpx.AsyncClient, pool: UpstreamPool) -> None:
-        self.client = client
+    def __init__(self, session: aiohttp.ClientSession, pool: UpstreamPool) -> None:
+        self.session = session
         self.pool = pool
 
     async def forward(
-        self, request: Request, service: str, token: str | None, client_address: str
-    ) -> Response:
-        body = await request.body()
-        headers = _forwarded_headers(request, token, client_address)
-        retry_any = request.method in _IDEMPOTENT
+        self,
+        scope: Scope,
+        send: Send,
+        service: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        response_headers: list[tuple[bytes, bytes]],
+    ) -> int:
+        """Send the request on and its answer back; the status. UpstreamUnavailableError when none took it."""
+        method: str = scope["method"]
+        target = scope.get("raw_path") or scope["path"].encode()
+        if scope["query_string"]:
+            target += b"?" + scope["query_string"]
+        retry_any = method in _IDEMPOTENT
+        relaying = _Relay(send, response_headers)
         for url in await self.pool.candidates(service):
             try:
-                upstream = await self.client.request(
-                    request.method,
-                    f"{url}{request.url.path}",
-                    params=str(request.query_params),
-                    content=body,
+                async with self.session.request(
+                    method,
+                    URL(url + target.decode("latin-1"), encoded=True),
                     headers=headers,
-                )
-            except httpx.ConnectError:
+                    data=body or None,
+                    allow_redirects=False,
+                ) as upstream:
+                    if upstream.status == 503 and retry_any:
+                        continue
+                    self.pool.succeeded(url)
+                    await relaying.relay(upstream)
+                    return upstream.status
+            except aiohttp.ClientConnectorError:
                 self.pool.failed(url)  # never reached: safe to try another for any method
                 metrics.UPSTREAM_FAILURES.labels(service).inc()
                 continue
-            except httpx.TransportError:
+            except (TimeoutError, aiohttp.ClientError):
                 self.pool.failed(url)
                 metrics.UPSTREAM_FAILURES.labels(service).inc()
+                if relaying.started:
+                    raise  # part of the answer went out: nothing else can be sent on this response
                 if retry_any:
                     continue
                 break
-            if upstream.status_code == 503 and retry_any:
-                continue
-            self.pool.succeeded(url)
-            return Response(
-                upstream.content,
-                upstream.status_code,
-                headers={
-                    k: v
-                    for k, v in upstream.headers.items()
-                    if k.lower() not in _HOP_BY_HOP and k.lower() != REQUEST_ID_HEADER
-                },
-            )
-        raise ChorusError(
-            ErrorKind.UNAVAILABLE,
-            "upstream_unavailable",
-            f"the {service} service is unavailable; try again shortly",
-            retry_after_seconds=5,
+        raise UpstreamUnavailableError(service)
+
+
+class _Relay:
+    """Sends an upstream's answer back as it arrives; ``started`` once its head is out."""
+
+    def __init__(self, send: Send, extra: list[tuple[bytes, bytes]]) -> None:
+        self.send = send
+        self.extra = extra
+        self.started = False
+
+    async def relay(self, upstream: aiohttp.ClientResponse) -> None:
+        headers = [
+            (name.lower(), value)
+            for name, value in upstream.raw_headers
+            if name.lower() not in _NOT_FORWARDED_BACK
+        ]
+        self.started = True
+        await self.send(
+            {"type": "http.response.start", "status": upstream.status, "headers": headers + self.extra}
         )
+        async for chunk in upstream.content.iter_any():
+            await self.send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await self.send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -1,23 +1,61 @@
-"""Where to send a request: registered instances (and static URLs), round robin, skipping failed ones."""
+"""Where to send a request: registered instances (and static URLs), round robin, skipping failed ones.
 
+The registered instances are held in memory and refreshed from the registry every
+``refresh_seconds``: choosing an instance costs no round trip. When the registry
+cannot be read (Redis away), the last known instances stay in use.
+"""
+
+import asyncio
+import contextlib
 import itertools
+import logging
 import time
 
+from redis.exceptions import RedisError
+
 from gateway import metrics
+from gateway.edge.routing import SERVICES
 from gateway.upstreams.registry import RegistryStore
+
+logger = logging.getLogger(__name__)
 
 
 class UpstreamPool:
-    def __init__(self, store: RegistryStore, static: dict[str, list[str]], *, pause_seconds: float) -> None:
+    def __init__(
+        self,
+        store: RegistryStore,
+        static: dict[str, list[str]],
+        *,
+        pause_seconds: float,
+        refresh_seconds: float = 1.0,
+    ) -> None:
         self.store = store
         self.static = static
         self.pause = pause_seconds
+        self.refresh_seconds = refresh_seconds
         self._turns = itertools.count()
         self._failed_until: dict[str, float] = {}
+        self._registered: dict[str, list[str]] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def refresh(self) -> None:
+        """Read every service's live instances from the registry."""
+        registered = {}
+        for service in SERVICES:
+            registered[service] = sorted((await self.store.live(service)).values())
+        self._registered = registered
+        for service in SERVICES:
+            metrics.UPSTREAM_INSTANCES.labels(service).set(len(self._known(service)))
+
+    def _known(self, service: str) -> list[str]:
+        registered = (self._registered or {}).get(service, [])
+        return sorted(set(registered) | set(self.static.get(service, [])))
 
     async def instances(self, service: str) -> list[str]:
-        registered = sorted((await self.store.live(service)).values())
-        return sorted(set(registered) | set(self.static.get(service, [])))
+        if self._registered is None:
+            with contextlib.suppress(RedisError):
+                await self.refresh()
+        return self._known(service)
 
     async def candidates(self, service: str) -> list[str]:
         """Instances to try in order: healthy ones rotated round robin, recently failed ones last."""
@@ -36,3 +74,20 @@ class UpstreamPool:
 
     def succeeded(self, url: str) -> None:
         self._failed_until.pop(url, None)
+
+    async def _keep_fresh(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_seconds)
+            try:
+                await self.refresh()
+            except RedisError:
+                logger.debug("registry unreadable; keeping the instances known", exc_info=True)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._keep_fresh(), name="upstream-refresh")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

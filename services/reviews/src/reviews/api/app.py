@@ -25,6 +25,7 @@ def create_app(settings: ReviewsSettings | None = None) -> FastAPI:
         routers=[music.router, reviews.router, compat.router],
         on_start=on_start,
         on_prepare=on_prepare,
+        optional=frozenset({"redis"}),  # only the page cache lives there
     )
     app.state.reviews = service
     app.state.catalog = service.catalog

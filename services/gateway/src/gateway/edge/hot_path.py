@@ -1,0 +1,208 @@
+"""The path every proxied `/api/...` request takes, as plain ASGI, ahead of any framework routing.
+
+In order: the request id, the owning service (by prefix), one pass over the headers
+(the token found, identity headers from outside dropped, the rest kept), the body
+within its bound, the token check (cached), the limits (counted in process), then
+the request goes on and the answer streams back. Errors answer in the contract's
+shape. One access line per request, at DEBUG unless the answer is a server error;
+the query string (which may hold a token) is never logged.
+"""
+
+import logging
+import time
+
+import orjson
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
+from starlette.types import Receive, Scope, Send
+
+from chorus_backbone import metrics as backbone_metrics
+from chorus_backbone.auth import InvalidTokenError
+from chorus_backbone.correlation import (
+    REQUEST_ID_HEADER,
+    bind_correlation_id,
+    new_request_id,
+    reset_correlation_id,
+)
+from chorus_backbone.errors import ChorusError, error_body, http_status
+from chorus_backbone.tracing import tracing_enabled
+from gateway import metrics
+from gateway.edge.limits import EdgeLimiter
+from gateway.edge.routing import is_public, owner_of, takes_service_credentials
+from gateway.edge.tokens import TokenCache
+from gateway.upstreams.forwarder import Forwarder, UpstreamUnavailableError
+
+logger = logging.getLogger("chorus.access")
+_tracer = trace.get_tracer("chorus.gateway")
+
+ROUTE = "/api/{rest:path}"
+_DROPPED = frozenset(
+    {
+        b"host",
+        b"connection",
+        b"keep-alive",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"content-length",
+        b"authorization",
+        b"auth_token",
+        b"x-request-id",
+        b"x-forwarded-for",
+    }
+)
+_IDENTITY_PREFIX = b"x-chorus-"
+_MAX_REQUEST_ID = 128
+
+
+class _RefusedError(Exception):
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+
+class ApiEdge:
+    """Checks a proxied request at the edge and hands it to the owning service."""
+
+    def __init__(
+        self, tokens: TokenCache, limiter: EdgeLimiter, forwarder: Forwarder, *, max_body_bytes: int
+    ) -> None:
+        self.tokens = tokens
+        self.limiter = limiter
+        self.forwarder = forwarder
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        token, request_id, forwarded, length = _read_headers(scope["headers"])
+        request_id = request_id or new_request_id()
+        bound = bind_correlation_id(request_id)
+        echo = [(REQUEST_ID_HEADER.encode(), request_id.encode())]
+        method: str = scope["method"]
+        status = 500
+        try:
+            if tracing_enabled():
+                with _tracer.start_as_current_span(f"{method} {ROUTE}", kind=SpanKind.SERVER) as span:
+                    span.set_attribute("http.route", ROUTE)
+                    span.set_attribute("http.request.method", method)
+                    status = await self._handle(scope, receive, send, token, forwarded, length, echo)
+                    span.set_attribute("http.response.status_code", status)
+            else:
+                status = await self._handle(scope, receive, send, token, forwarded, length, echo)
+        finally:
+            elapsed = time.perf_counter() - started
+            backbone_metrics.HTTP_REQUESTS.labels("gateway", method, ROUTE, f"{status // 100}xx").inc()
+            backbone_metrics.HTTP_REQUEST_SECONDS.labels("gateway", method, ROUTE).observe(elapsed)
+            level = logging.WARNING if status >= 500 else logging.DEBUG
+            if logger.isEnabledFor(level):
+                logger.log(level, "%s %s %d %.1f ms", method, scope["path"], status, elapsed * 1000)
+            reset_correlation_id(bound)
+
+    async def _handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        token: str | None,
+        forwarded: list[tuple[str, str]],
+        length: int | None,
+        echo: list[tuple[bytes, bytes]],
+    ) -> int:
+        path: str = scope["path"]
+        try:
+            service = owner_of(path)
+            if service is None:
+                raise _RefusedError(404, "not_found", "no such endpoint")
+            user = None
+            if not is_public(scope["method"], path) and not takes_service_credentials(path):
+                user = self._user(token)
+            client = scope.get("client")
+            self.limiter.admit(client[0] if client else "unknown", user)
+            body = await self._body(receive, length)
+            if token:
+                forwarded.append(("authorization", f"Bearer {token}"))
+            forwarded.append(("x-request-id", echo[0][1].decode()))
+            forwarded.append(("x-forwarded-for", client[0] if client else "unknown"))
+            if tracing_enabled():
+                carrier: dict[str, str] = {}
+                propagate.inject(carrier)
+                forwarded.extend(carrier.items())
+            return await self.forwarder.forward(scope, send, service, forwarded, body, echo)
+        except ChorusError as error:
+            refusal = _RefusedError(
+                http_status(error.kind), error.code, error.message, error.retry_after_seconds
+            )
+        except _RefusedError as refused:
+            refusal = refused
+        except UpstreamUnavailableError as missing:
+            metrics.UPSTREAM_UNAVAILABLE.labels(str(missing)).inc()
+            refusal = _RefusedError(
+                503, "upstream_unavailable", f"the {missing} service is unavailable; try again shortly", 5
+            )
+        await _answer(send, refusal, echo)
+        return refusal.status
+
+    def _user(self, token: str | None) -> str:
+        if not token:
+            raise InvalidTokenError("a token is required: send Authorization: Bearer <token>")
+        return self.tokens.user(token).subject
+
+    async def _body(self, receive: Receive, length: int | None) -> bytes:
+        if length is not None and length > self.max_body_bytes:
+            raise _RefusedError(
+                413, "body_too_large", f"request bodies are limited to {self.max_body_bytes} bytes"
+            )
+        chunks = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _RefusedError(499, "client_closed", "the client went away")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise _RefusedError(
+                    413, "body_too_large", f"request bodies are limited to {self.max_body_bytes} bytes"
+                )
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+def _read_headers(
+    raw: list[tuple[bytes, bytes]],
+) -> tuple[str | None, str | None, list[tuple[str, str]], int | None]:
+    """One pass: the token, the request id, the headers to forward, the declared body length."""
+    token = None
+    request_id = None
+    length = None
+    forwarded = []
+    for name, value in raw:
+        if name == b"authorization":
+            if value[:7].lower() == b"bearer ":
+                token = value[7:].strip().decode("latin-1") or None
+        elif name == b"auth_token":
+            token = token or value.decode("latin-1") or None
+        elif name == b"x-request-id":
+            incoming = value.decode("latin-1")
+            if 0 < len(incoming) <= _MAX_REQUEST_ID and incoming.isprintable():
+                request_id = incoming
+        elif name == b"content-length":
+            length = int(value) if value.isdigit() else None
+        elif name not in _DROPPED and not name.startswith(_IDENTITY_PREFIX):
+            forwarded.append((name.decode("latin-1"), value.decode("latin-1")))
+    return token, request_id, forwarded, length
+
+
+async def _answer(send: Send, refusal: _RefusedError, echo: list[tuple[bytes, bytes]]) -> None:
+    body = orjson.dumps(error_body(refusal.code, refusal.message))
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *echo]
+    if refusal.retry_after is not None:
+        headers.append((b"retry-after", str(max(1, refusal.retry_after)).encode()))
+    await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
