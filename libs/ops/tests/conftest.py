@@ -64,5 +64,13 @@ async def forums(forums_settings: ForumsSettings) -> AsyncIterator[ForumsApi]:
 def service_env(forums_settings: ForumsSettings) -> dict[str, str]:
     """The forums service's own environment, which `chorus replay forums` reads its settings from."""
     prefix = str(forums_settings.model_config.get("env_prefix", ""))
-    names = ["kafka_bootstrap", "mongodb_url", "mongodb_database", "topic_prefix", "consumer_group_prefix"]
+    names = [
+        "kafka_bootstrap",
+        "mongodb_url",
+        "mongodb_database",
+        "redis_url",
+        "redis_key_prefix",
+        "topic_prefix",
+        "consumer_group_prefix",
+    ]
     return {f"{prefix}{name}".upper(): str(getattr(forums_settings, name)) for name in names}

@@ -72,6 +72,9 @@ class ProjectionSpec(Generic[S]):
     collections: tuple[str, ...]
     inbox_consumer: str
     sources: tuple[ProjectionSource[S], ...] = field(default_factory=tuple)
+    # Page-cache scopes (chorus_backbone.page_cache, under "<redis prefix><name>:") built from
+    # this projection: a switch to another generation makes them stale.
+    cached_scopes: tuple[str, ...] = ()
 
     def change_for(self, event: Event) -> Change[S] | None:
         for source in self.sources:

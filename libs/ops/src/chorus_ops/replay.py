@@ -18,9 +18,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer
+from redis.asyncio import Redis
 
 from chorus_backbone import mongo
 from chorus_backbone.inbox import ProcessedEvents
+from chorus_backbone.page_cache import PageCache
 from chorus_backbone.projection import Generation, GenerationPointer, ProjectionSpec, ProjectionStore
 from chorus_backbone.settings import ServiceSettings
 from chorus_ops.compare import CollectionDiff, compare_collection
@@ -227,6 +229,7 @@ async def replay(
 
         if report.switched:
             report.outcome = f"switched to generation {target.number}"
+            await _pages_stale(settings, spec)
             if not keep_previous:
                 await asyncio.sleep(_DROP_PREVIOUS_AFTER)
                 await _drop_generation(database, client, spec, live)
@@ -242,3 +245,15 @@ async def replay(
         return report
     finally:
         await client.close()
+
+
+async def _pages_stale(settings: ServiceSettings, spec: ProjectionSpec[Any]) -> None:
+    """Cached pages built from the replaced generation must not be served any more."""
+    if not spec.cached_scopes:
+        return
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        cache = PageCache(redis, name=spec.name, prefix=f"{settings.redis_key_prefix}{spec.name}:")
+        await cache.bump(*spec.cached_scopes)
+    finally:
+        await redis.aclose()

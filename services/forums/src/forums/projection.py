@@ -10,6 +10,7 @@ from chorus_schemas import Topic
 from chorus_schemas.events.ratings import AlbumAdded, AlbumAggregateChanged, RatingChanged
 from chorus_schemas.events.users import FriendAccepted, FriendRemoved
 from forums.settings import ForumsSettings
+from forums.store.discovery import SCOPE as DISCOVERY
 from forums.store.projections import MongoForumProjections
 
 
@@ -35,6 +36,7 @@ FORUMS_PROJECTION = ProjectionSpec[MongoForumProjections](
     store=MongoForumProjections,
     collections=("albums", "friendships"),
     inbox_consumer="forums-projections",
+    cached_scopes=(DISCOVERY,),
     sources=(
         ProjectionSource(
             Topic.RATINGS_EVENTS,
