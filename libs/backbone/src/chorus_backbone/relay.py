@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -24,6 +25,7 @@ from chorus_schemas import TopicNames
 logger = logging.getLogger(__name__)
 
 _BACKLOG_OBSERVE_SECONDS = 2.0
+_REMEMBERED = 10_000  # ids of entries this process published itself, most recent
 
 
 class OutboxRelay:
@@ -55,8 +57,10 @@ class OutboxRelay:
         self._tasks: list[asyncio.Task[None]] = []
         self._express: list[OutboxEntry] = []
         self._express_ready = asyncio.Event()
-        # Entries the express path is publishing: the sweep leaves them alone.
+        # Entries the express path is publishing, or has just published: the sweep leaves
+        # them alone (its read may predate their being marked sent).
         self._in_flight: set[object] = set()
+        self._published: OrderedDict[object, None] = OrderedDict()
 
     def notify(self) -> None:
         """Sweep now instead of at the next poll."""
@@ -65,6 +69,8 @@ class OutboxRelay:
     def publish_committed(self, entries: list[OutboxEntry]) -> None:
         """Entries of a transaction that just committed: publish them now, in commit order."""
         self._express.extend(entries)
+        # From the hand-over on, the sweep leaves them alone (it may read them before they go).
+        self._in_flight.update(entry["_id"] for entry in entries)
         self._express_ready.set()
 
     async def _publish_express(self) -> None:
@@ -75,9 +81,9 @@ class OutboxRelay:
                 batch = self._express[: self.batch_size]
                 del self._express[: len(batch)]
                 ids = [entry["_id"] for entry in batch]
-                self._in_flight.update(ids)
                 try:
                     await self._send(batch)
+                    self._remember(ids)
                 except Exception:
                     logger.warning("publishing %d committed entries failed; the sweep will", len(batch))
                     metrics.RELAY_FAILURES.labels(self.outbox.source).inc()
@@ -85,10 +91,16 @@ class OutboxRelay:
                 finally:
                     self._in_flight.difference_update(ids)
 
+    def _remember(self, ids: list[object]) -> None:
+        for entry_id in ids:
+            self._published[entry_id] = None
+        while len(self._published) > _REMEMBERED:
+            self._published.popitem(last=False)
+
     async def relay_once(self) -> int:
         """Publish one batch of pending entries; returns how many were sent."""
         pending = await self.outbox.pending(self.batch_size)
-        entries = [entry for entry in pending if entry["_id"] not in self._in_flight]
+        entries = [e for e in pending if e["_id"] not in self._in_flight and e["_id"] not in self._published]
         if entries:
             await self._send(entries)
         return len(pending)
