@@ -66,8 +66,9 @@ def wrk(url: str, token: str, plan: Plan) -> dict[str, object]:
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     return {
         "requests_per_s": rps,
-        "p50_ms": _millis(percentiles["50"]),
-        "p99_ms": _millis(percentiles["99"]),
+        # wrk prints no distribution when no request completed.
+        "p50_ms": _millis(percentiles["50"]) if "50" in percentiles else None,
+        "p99_ms": _millis(percentiles["99"]) if "99" in percentiles else None,
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
         "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
     }
