@@ -72,6 +72,9 @@ class Load:
     def acknowledged(self) -> int:
         return sum(a.acknowledged for tries in self.attempts.values() for a in tries)
 
+    def answered(self) -> int:
+        return sum(len(tries) for tries in self.attempts.values())
+
     def refused(self) -> int:
         return sum(not a.acknowledged for tries in self.attempts.values() for a in tries)
 
@@ -135,21 +138,29 @@ async def reviews(parts: Stack, tmp_path: Path) -> AsyncIterator[list[ServicePro
             await replica.kill()
 
 
-async def _faults(parts: Stack, replicas: list[ServiceProcess]) -> None:
-    """Each writer killed and started again in turn, and Kafka between them."""
-    await asyncio.sleep(3)
+async def _more_answers(load: Load, count: int = 40) -> None:
+    """Wait until the raters have had ``count`` more answers (or refusals): the load moved on."""
+    target = load.answered() + count
+    await eventually(
+        lambda: asyncio.sleep(0, load.answered()), lambda answered: answered >= target, timeout=60
+    )
+
+
+async def _faults(parts: Stack, replicas: list[ServiceProcess], load: Load) -> None:
+    """Each writer killed and started again in turn, and Kafka between them, the load running throughout."""
+    await _more_answers(load)
     await replicas[0].kill()
-    await asyncio.sleep(2)
+    await _more_answers(load)
     await replicas[0].start()
-    await asyncio.sleep(2)
+    await _more_answers(load)
     await asyncio.to_thread(parts.kafka.kill)
-    await asyncio.sleep(3)
+    await _more_answers(load)
     await asyncio.to_thread(parts.kafka.start)
-    await asyncio.sleep(3)
+    await _more_answers(load)
     await replicas[1].kill()
-    await asyncio.sleep(2)
+    await _more_answers(load)
     await replicas[1].start()
-    await asyncio.sleep(3)
+    await _more_answers(load)
 
 
 def _allowed(tries: list[Attempt]) -> set[float | None]:
@@ -210,7 +221,7 @@ async def test_killed_writers_and_kafka_lose_and_double_no_acknowledged_rating(
                 for user in range(1, RATERS + 1)
             ]
             try:
-                await _faults(parts, reviews)
+                await _faults(parts, reviews, load)
             finally:
                 load.stop.set()
                 await asyncio.gather(*raters)

@@ -8,7 +8,6 @@ one-at-a-time way, with its own retries and, at worst, the dead-letter topic, so
 one poison message never holds the others back.
 """
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
@@ -16,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from aiokafka import ConsumerRecord
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from opentelemetry import trace
@@ -92,27 +90,19 @@ class BatchEventConsumer(EventConsumer):
     def register(self, broker: KafkaBroker) -> None:
         async def on_messages(message: KafkaMessage) -> None:
             raw = message.raw_message
-            records = list(raw) if isinstance(raw, tuple) else [raw]
             try:
-                await self.process_batch(records)
-            except Exception:
-                # The offsets stay uncommitted and the batch is read again; pause first.
-                logger.exception("batch not processed; it will be read again")
-                await asyncio.sleep(self.retry.max_backoff)
+                await self.process_batch(list(raw) if isinstance(raw, tuple) else [raw])
+            except Exception as error:
+                await self._before_reading_again(error, "batch")
                 raise
 
-        broker.subscriber(
-            self.topic,
-            group_id=self.group,
+        self._subscribe(
+            broker,
+            on_messages,
             batch=True,
             max_records=self.max_records,
             batch_timeout_ms=self.batch_timeout_ms,
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-            auto_offset_reset="earliest",
-            max_poll_interval_ms=30_000,
-            session_timeout_ms=10_000,
-            heartbeat_interval_ms=3_000,
-        )(on_messages)
+        )
 
     async def process_batch(self, records: list[ConsumerRecord]) -> None:
         """Store the effect of every handled event in ``records``; the rest go one at a time."""

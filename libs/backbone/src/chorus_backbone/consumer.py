@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
@@ -87,17 +88,25 @@ class EventConsumer:
         async def on_message(message: KafkaMessage) -> None:
             try:
                 await self.process(message.raw_message)
-            except ProjectionPaused:
-                # A replay is switching generations (seconds at most): read it again soon.
-                await asyncio.sleep(min(self.retry.max_backoff, _PAUSED_RETRY_SECONDS))
-                raise
-            except Exception:
-                # The offset stays uncommitted and the message is read again;
-                # pause first so that an outage is not a busy loop.
-                logger.exception("message not processed; it will be read again")
-                await asyncio.sleep(self.retry.max_backoff)
+            except Exception as error:
+                await self._before_reading_again(error, "message")
                 raise
 
+        self._subscribe(broker, on_message)
+
+    async def _before_reading_again(self, error: Exception, what: str) -> None:
+        """The offset stays uncommitted and the message is read again: pause first."""
+        if isinstance(error, ProjectionPaused):
+            # A replay is switching generations (seconds at most): read it again soon.
+            await asyncio.sleep(min(self.retry.max_backoff, _PAUSED_RETRY_SECONDS))
+            return
+        # An outage must not become a busy loop.
+        logger.exception("%s not processed; it will be read again", what, exc_info=error)
+        await asyncio.sleep(self.retry.max_backoff)
+
+    def _subscribe(
+        self, broker: KafkaBroker, handler: Callable[[KafkaMessage], Awaitable[None]], **extra: Any
+    ) -> None:
         broker.subscriber(
             self.topic,
             group_id=self.group,
@@ -108,7 +117,8 @@ class EventConsumer:
             max_poll_interval_ms=30_000,
             session_timeout_ms=10_000,
             heartbeat_interval_ms=3_000,
-        )(on_message)
+            **extra,
+        )(handler)
 
     async def process(self, record: ConsumerRecord) -> Outcome:
         try:

@@ -26,7 +26,6 @@ class GatewayParts:
     redis: Redis
     pool: UpstreamPool
     limiter: EdgeLimiter
-    tokens: TokenCodec
     token_cache: TokenCache
     registry: HealthyGrpcServer
     forwarder: Forwarder = field(init=False)
@@ -75,7 +74,6 @@ def bootstrap(settings: GatewaySettings) -> GatewayParts:
     redis = waiting_redis(settings.redis_url, settings.redis_max_connections, settings.redis_wait_seconds)
     prefix = f"{settings.redis_key_prefix}gateway:"
     store = RegistryStore(redis, prefix=prefix, lease_seconds=settings.registry_lease_seconds)
-    tokens = TokenCodec(settings.token_keys())
     return GatewayParts(
         settings=settings,
         redis=redis,
@@ -89,7 +87,6 @@ def bootstrap(settings: GatewaySettings) -> GatewayParts:
             per_user=settings.requests_per_minute_per_user,
             sync_seconds=settings.limits_sync_seconds,
         ),
-        tokens=tokens,
-        token_cache=TokenCache(tokens, capacity=settings.token_cache_size),
+        token_cache=TokenCache(TokenCodec(settings.token_keys()), capacity=settings.token_cache_size),
         registry=registry_server(store, settings.grpc_port, settings.host),
     )

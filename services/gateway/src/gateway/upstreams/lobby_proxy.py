@@ -8,8 +8,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from chorus_backbone.auth import InvalidTokenError, TokenCodec, TokenKind
+from chorus_backbone.auth import InvalidTokenError
 from chorus_schemas.live_room import CloseCode, presented_token
+from gateway.edge.tokens import TokenCache
 from gateway.upstreams.pool import UpstreamPool
 
 
@@ -30,12 +31,12 @@ async def _open_upstream(pool: UpstreamPool, path: str, query: str) -> ClientCon
     return CloseCode.TRY_AGAIN
 
 
-async def proxy_lobby(websocket: WebSocket, codec: TokenCodec, pool: UpstreamPool, room_id: int) -> None:
+async def proxy_lobby(websocket: WebSocket, tokens: TokenCache, pool: UpstreamPool, room_id: int) -> None:
     token = presented_token(websocket.headers, websocket.query_params.get("token"))
     try:
         if not token:
             raise InvalidTokenError("a token is required")
-        codec.verify(token, kind=TokenKind.USER)
+        tokens.user(token)
     except InvalidTokenError:
         await websocket.close(CloseCode.UNAUTHORIZED, "a valid token is required")
         return

@@ -10,4 +10,4 @@ router = APIRouter()
 
 @router.websocket("/api/games/wss/lobby/{room_id}")
 async def lobby(websocket: WebSocket, room_id: int, gateway: Gateway) -> None:
-    await proxy_lobby(websocket, gateway.tokens, gateway.pool, room_id)
+    await proxy_lobby(websocket, gateway.token_cache, gateway.pool, room_id)
