@@ -58,7 +58,7 @@ async def test_one_trace_follows_a_rating_from_the_gateway_into_the_albums_room(
 
     spans = await eventually(
         lambda: asyncio.sleep(0, finished_spans.get_finished_spans()),
-        lambda found: any(span.name == "room push" for span in found),
+        lambda found: any(span.name == "room fan-out" for span in found),
     )
     edge = next(
         s for s in spans if s.kind is SpanKind.SERVER and _route(s) == "/api/{rest:path}" and "PUT" in s.name
@@ -69,7 +69,7 @@ async def test_one_trace_follows_a_rating_from_the_gateway_into_the_albums_room(
     consumer = next(
         s for s in in_trace.values() if s.kind is SpanKind.CONSUMER and "ratings.events" in s.name
     )
-    push = next(s for s in in_trace.values() if s.name == "room push")
+    push = next(s for s in in_trace.values() if s.name == "room fan-out")
 
     def ancestors(span: ReadableSpan) -> list[int]:
         chain = []

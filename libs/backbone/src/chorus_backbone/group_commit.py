@@ -40,6 +40,7 @@ class Submitted(Generic[I, R]):
 
 
 StoreBatch = Callable[[list[Submitted[I, R]], Transaction], Awaitable[list[R]]]
+AfterCommit = Callable[[list[Submitted[I, R]], list[R]], Awaitable[None]]
 
 
 class GroupCommit(Generic[I, R]):
@@ -52,21 +53,28 @@ class GroupCommit(Generic[I, R]):
         *,
         max_batch: int = 64,
         on_batch: Callable[[int], None] = lambda size: None,
+        after_commit: AfterCommit[I, R] | None = None,
     ) -> None:
         self.unit_of_work = unit_of_work
         self.store = store
         self.max_batch = max_batch
         self.on_batch = on_batch
+        self.after_commit = after_commit
         self._waiting: dict[Hashable, deque[Submitted[I, R]]] = defaultdict(deque)
         self._writers: dict[Hashable, asyncio.Task[None]] = {}
 
     async def submit(self, item: I, key: Hashable = None) -> R:
         """The result of writing ``item``, once its transaction has committed."""
+        # A caller that goes away does not cancel the batch.
+        return await asyncio.shield(self.submit_nowait(item, key))
+
+    def submit_nowait(self, item: I, key: Hashable = None) -> "asyncio.Future[R]":
+        """Queue ``item`` and return its result's future; submissions of one caller keep their order."""
         submitted: Submitted[I, R] = Submitted(item)
         self._waiting[key].append(submitted)
         if key not in self._writers:
             self._writers[key] = asyncio.create_task(self._write(key), name=f"group-commit-{key}")
-        return await asyncio.shield(submitted.done)  # a caller that goes away does not cancel the batch
+        return submitted.done
 
     async def _write(self, key: Hashable) -> None:
         queue = self._waiting[key]
@@ -95,6 +103,13 @@ class GroupCommit(Generic[I, R]):
                 if not submitted.done.done():
                     submitted.done.set_exception(error)
             return
+        if self.after_commit is not None:
+            # Still in the writer: the next batch of this key waits, so what follows a commit
+            # (a room's fan-out) happens in commit order.
+            try:
+                await self.after_commit(batch, results)
+            except Exception:
+                logger.exception("after a committed batch of %d", len(batch))
         for submitted, result in zip(batch, results, strict=True):
             if not submitted.done.done():
                 submitted.done.set_result(result)

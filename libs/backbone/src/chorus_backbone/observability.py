@@ -60,7 +60,8 @@ def instrument(app: FastAPI, *, service: str, otlp_endpoint: str | None, sample_
     configure_tracing(service, otlp_endpoint=otlp_endpoint, sample_ratio=sample_ratio)
     app.add_route("/metrics", _metrics, include_in_schema=False)
     app.add_middleware(HttpMetricsMiddleware, service=service)
-    # One span per request; not one per body chunk or WebSocket frame (those cost more than they tell).
+    # One span per request; not one per body chunk or WebSocket frame (those cost more than they tell),
+    # and none as long as a live room's socket (its join is a span of its own).
     FastAPIInstrumentor.instrument_app(
-        app, excluded_urls=",".join(_UNMEASURED), exclude_spans=["receive", "send"]
+        app, excluded_urls=",".join([*_UNMEASURED, "/wss/"]), exclude_spans=["receive", "send"]
     )

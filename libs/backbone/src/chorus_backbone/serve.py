@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 import uvicorn
 from starlette.types import ASGIApp
 
+from chorus_backbone.websocket_wire import WireWebSocketProtocol
+
 logger = logging.getLogger(__name__)
 
 Drain = Callable[[], Awaitable[None]]
@@ -54,6 +56,9 @@ def draining_server(
         # without the query string; uvicorn's would log a WebSocket's ?token= too.
         access_log=False,
         lifespan="on",
+        # Live rooms write frames encoded once for all their members (chorus_backbone.websocket_wire).
+        ws=WireWebSocketProtocol,
+        ws_per_message_deflate=False,
         timeout_graceful_shutdown=graceful_seconds,
     )
     return DrainingServer(config, drain=getattr(getattr(app, "state", None), "drain", None))

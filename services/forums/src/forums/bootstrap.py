@@ -63,7 +63,6 @@ def bootstrap(settings: ForumsSettings) -> ForumsService:
     record_store = MongoRecordRepository(database)
     projections = LiveProjection(runtime.mongo_client, database, FORUMS_PROJECTION)
     tokens = TokenCodec(settings.token_keys())
-    hub = LocalHub()
     uow = runtime.unit_of_work
     albums_and_friends = LiveForumProjections(projections)
     pages = PageCache(runtime.redis, name="forums", prefix=prefix, ttl_seconds=settings.page_cache_seconds)
@@ -73,10 +72,12 @@ def bootstrap(settings: ForumsSettings) -> ForumsService:
     async def fetch_after(room_id: int, after_id: int, limit: int) -> list[Message]:
         return await room_store.after(room_id, after_id, limit=limit)
 
+    hub = LocalHub(fetch_after)
+
     parts = LiveRoomParts(
         rooms=room_store,
         room_handlers=rooms,
-        message_log=MessageLog(room_store, uow),
+        message_log=MessageLog(room_store, uow, bus),
         presence=presence,
         fan_out=bus,
         announcer=announcer,
@@ -95,7 +96,7 @@ def bootstrap(settings: ForumsSettings) -> ForumsService:
         announcer=announcer,
         hub=hub,
         tokens=tokens,
-        members=MemberConnections(hub, fetch_after, queue_size=settings.member_queue_size),
+        members=MemberConnections(hub, fetch_after, buffer_limit=settings.member_buffer_bytes),
         rooms=rooms,
         records=Records(record_store, uow, settings),
         lobby=Lobby(parts),

@@ -23,7 +23,11 @@ class ForumsSettings(ServiceSettings):
     history_on_join: int = Field(default=50, ge=0, le=500)
     max_resume_messages: int = Field(default=1000, ge=1)
     max_open_rooms_per_user: int = Field(default=5, ge=1)
-    member_queue_size: int = Field(default=256, ge=8, description="Frames a slow member may lag by.")
+    member_buffer_bytes: int = Field(
+        default=256 * 1024,
+        ge=4096,
+        description="Bytes a member may lag by (unread in its socket) before it is closed with 4408.",
+    )
     presence_ttl_seconds: float = Field(default=15.0, gt=0)
     presence_heartbeat_seconds: float = Field(default=5.0, gt=0)
     presence_announce_seconds: float = Field(

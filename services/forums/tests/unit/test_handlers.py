@@ -1,6 +1,7 @@
 """The forums handlers on in-memory ports: rooms, records, a member's session, room events."""
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +21,7 @@ from chorus_schemas.events.forums import (
     RoomOpened,
 )
 from chorus_schemas.events.ratings import AlbumAggregateChanged, RatingChangedV2, UpdateRatingRequestedV2
-from chorus_schemas.live_room import CloseCode, ServerFrame, UserRef, user_ref
+from chorus_schemas.live_room import CloseCode, MessageFrame, ServerFrame, UserRef, message_frame, user_ref
 from forums.domain.models import Message, NewMessage, Room
 from forums.handlers.records import Records
 from forums.handlers.room_events import RoomEvents
@@ -86,6 +87,9 @@ class FanOut:
     ) -> None:
         self.published.append((room_id, frame, origin))
 
+    async def publish_messages(self, room_id: int, frames: Sequence[MessageFrame]) -> None:
+        self.published.extend((room_id, frame, None) for frame in frames)
+
 
 class Announcer:
     def __init__(self) -> None:
@@ -96,18 +100,34 @@ class Announcer:
 
 
 class MessageLog:
-    """Appends one message at a time (the group commit is proved on MongoDB)."""
+    """Stores then fans out one message at a time (the group commit is proved on MongoDB)."""
 
-    def __init__(self, rooms: InMemoryRoomRepository, unit_of_work: InMemoryUnitOfWork) -> None:
+    def __init__(
+        self, rooms: InMemoryRoomRepository, unit_of_work: InMemoryUnitOfWork, fan_out: FanOut
+    ) -> None:
         self.rooms = rooms
         self.unit_of_work = unit_of_work
+        self.fan_out = fan_out
+        self.pending: list[asyncio.Task[Message | None]] = []
 
-    async def append(self, room_id: int, entry: NewMessage) -> Message | None:
+    def append(self, room_id: int, entry: NewMessage) -> "asyncio.Future[Message | None]":
+        task = asyncio.ensure_future(self._store(room_id, entry))
+        self.pending.append(task)
+        return task
+
+    async def settled(self) -> None:
+        """Every message said so far is stored and fanned out (and its answer sent)."""
+        await asyncio.gather(*self.pending)
+        await asyncio.sleep(0)
+
+    async def _store(self, room_id: int, entry: NewMessage) -> Message | None:
         [message] = await self.rooms.append(room_id, [entry], session=None) or [None]
         if message is not None:
             self.unit_of_work.announced.append(
                 MessagePosted(room_id=room_id, message_id=message.id, user_id=entry.user_id, text=entry.text)
             )
+            frame = message_frame(message.id, message.user_id, message.username, message.text, message.at)
+            await self.fan_out.publish_messages(room_id, [frame])
         return message
 
 
@@ -129,11 +149,9 @@ class Member:
     async def send(self, frame: ServerFrame) -> None:
         self.sent.append(frame)
 
-    def start(self, last_id: int) -> None:
+    async def start(self, last_id: int, *, catch_up_until: int | None = None) -> None:
         self.started_after = last_id
-
-    def catch_up(self, until: int) -> None:
-        self.caught_up_to = until
+        self.caught_up_to = catch_up_until
 
     async def stop(self) -> None:
         self.stopped = True
@@ -186,6 +204,7 @@ class World:
     store: InMemoryRoomRepository
     presence: Presence
     fan_out: FanOut
+    message_log: MessageLog
     announcer: Announcer
     catalog: AlbumsAndFriends
     clock: Clock
@@ -212,10 +231,11 @@ def world() -> World:
     listing = Listing(store, catalog)
     rooms = Rooms(store, presence, fan_out, catalog, listing, unit_of_work, settings, clock)
     tokens = TokenCodec(settings.token_keys())
+    message_log = MessageLog(store, unit_of_work, fan_out)
     parts = LiveRoomParts(
         rooms=store,
         room_handlers=rooms,
-        message_log=MessageLog(store, unit_of_work),
+        message_log=message_log,
         presence=presence,
         fan_out=fan_out,
         announcer=announcer,
@@ -229,6 +249,7 @@ def world() -> World:
         store,
         presence,
         fan_out,
+        message_log,
         announcer,
         catalog,
         clock,
@@ -356,6 +377,7 @@ async def test_joining_welcomes_with_the_latest_history_and_starts_after_it(worl
     await session.join(None)
     for text in ("one", "two"):
         await session.receive(orjson.dumps({"type": "say", "text": text}).decode())
+    await world.message_log.settled()
 
     bob = Member(BOB, "user2", room.id, id="connection-2")
     await world.lobby.session(await _admitted(world, BOB, room.id), bob).join(None)
@@ -393,6 +415,7 @@ async def test_said_messages_are_stored_then_fanned_out_and_limits_answer_with_e
     await session.receive(orjson.dumps({"type": "say", "text": "hello"}).decode())
     await session.receive(orjson.dumps({"type": "say", "text": "again"}).decode())
     refusal = await session.receive(orjson.dumps({"type": "say", "text": "too fast"}).decode())
+    await world.message_log.settled()
 
     stored = [m.text for m in world.store.logs[room.id]]
     fanned = [frame for _, frame, _ in world.fan_out.published if frame["type"] == "message"]

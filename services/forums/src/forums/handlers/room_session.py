@@ -1,10 +1,12 @@
 """A member in a live room: admission, joining, the frames they send, leaving."""
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Protocol
 
 import orjson
+from opentelemetry import trace
 from pydantic import ValidationError
 
 from chorus_backbone.auth import InvalidTokenError, Principal, TokenKind
@@ -34,7 +36,7 @@ from chorus_schemas.live_room import (
     welcome_frame,
 )
 from forums.domain.limits import StrikeCounter, TokenBucket
-from forums.domain.models import NewMessage, Room
+from forums.domain.models import Message, NewMessage, Room
 from forums.handlers.rooms import Rooms
 from forums.live import metrics
 from forums.live.ports import Member, PresenceAnnouncements, RoomFanOut, RoomPresence
@@ -42,6 +44,7 @@ from forums.settings import ForumsSettings
 from forums.store.ports import MessageAppender, RoomRepository
 
 logger = logging.getLogger(__name__)
+_tracer = trace.get_tracer("chorus.forums.live")
 
 
 class TokenVerifier(Protocol):
@@ -122,9 +125,15 @@ class RoomSession:
         settings = parts.settings
         self.messages = TokenBucket(settings.messages_per_second, settings.message_burst)
         self.strikes = StrikeCounter(settings.bad_frames_before_close, settings.bad_frame_window_seconds)
+        self._replies: set[asyncio.Task[None]] = set()
 
     async def join(self, since: int | None) -> None:
         """Register, announce, then welcome with history (or exactly what was missed)."""
+        with _tracer.start_as_current_span("room join" if since is None else "room resume") as span:
+            span.set_attribute("chorus.room.id", self.room.id)
+            await self._join(since)
+
+    async def _join(self, since: int | None) -> None:
         parts, member, room = self.parts, self.member, self.room
         member.listen()
         first = await parts.presence.enter(room.id, member.user_id, member.username, member.id)
@@ -151,11 +160,12 @@ class RoomSession:
         }
         shown = [message_frame(m.id, m.user_id, m.username, m.text, m.at) for m in history if not m.deleted]
         await member.send(welcome_frame(view, members, shown))
-        member.start(last_id)
+        catch_up_until = None
         if since is not None:
             metrics.RESUMES.inc()
-        if since is not None and len(history) == settings.max_resume_messages:
-            member.catch_up(await parts.rooms.last_id(room.id))
+            if len(history) == settings.max_resume_messages:
+                catch_up_until = await parts.rooms.last_id(room.id)
+        await member.start(last_id, catch_up_until=catch_up_until)
 
     async def leave(self) -> None:
         parts, member, room = self.parts, self.member, self.room
@@ -221,12 +231,24 @@ class RoomSession:
         if await parts.presence.muted(room.id, member.user_id):
             raise FrameRefusedError("muted", "the room's creator has muted you for now")
 
-        message = await parts.message_log.append(room.id, NewMessage(member.user_id, member.username, text))
-        if message is None:
-            raise FrameRefusedError("room_closed", "this room has closed")
-        await parts.fan_out.publish(
-            room.id, message_frame(message.id, message.user_id, message.username, message.text, message.at)
-        )
+        # Stored, then fanned out by the room's log; the next frame is read meanwhile (this
+        # member's messages keep their order), and only a failure comes back here.
+        stored = parts.message_log.append(room.id, NewMessage(member.user_id, member.username, text))
+        stored.add_done_callback(self._said)
+
+    def _said(self, stored: "asyncio.Future[Message | None]") -> None:
+        if stored.cancelled():
+            return
+        if (error := stored.exception()) is not None:
+            logger.warning("room %s: a message was not stored: %r", self.room.id, error)
+            refusal = error_frame("unavailable", "the message was not stored: say it again shortly")
+        elif stored.result() is None:
+            refusal = error_frame("room_closed", "this room has closed")
+        else:
+            return
+        task = asyncio.get_running_loop().create_task(self.member.send(refusal))
+        self._replies.add(task)
+        task.add_done_callback(self._replies.discard)
 
     async def _rate(self, score: float) -> None:
         if self.room.album_id is None:

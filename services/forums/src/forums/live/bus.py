@@ -1,33 +1,35 @@
 """Room fan-out between forums replicas over Redis pub/sub.
 
 A frame published for a room reaches every replica; each hands it to the members
-connected to it. Pub/sub may lose frames to a replica that is briefly away or
-deliver two publishers' frames out of order: message frames carry their id in
-the room's log, and each member connection fills gaps from MongoDB and drops
-repeats, so delivery to a member stays complete and in order.
+connected to it. A room's messages travel as batches, one publish per committed
+batch. Pub/sub may lose a batch to a replica that is briefly away or deliver two
+publishers' batches out of order: message frames carry their id in the room's
+log, and each replica's room channel fills gaps from MongoDB and drops repeats,
+so delivery to a member stays complete and in order.
 """
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import orjson
 from redis.asyncio import Redis
 
-from chorus_schemas.live_room import ServerFrame
+from chorus_schemas.live_room import MessageFrame, ServerFrame
 
 logger = logging.getLogger(__name__)
+
+BATCH = "messages"  # the bus's own envelope for a batch of message frames; members never see it
 
 
 class Deliveries(Protocol):
     """Where a replica hands the frames it hears: to a room's members, or to an album's rooms'."""
 
-    async def deliver(self, room_id: int, frame: dict[str, Any], encoded: bytes | None = None) -> None: ...
-    async def deliver_to_album(
-        self, album_id: int, frame: dict[str, Any], encoded: bytes | None = None
-    ) -> None: ...
+    def deliver_messages(self, room_id: int, frames: list[Mapping[str, Any]]) -> None: ...
+    def deliver(self, room_id: int, frame: dict[str, Any]) -> None: ...
+    def deliver_to_album(self, album_id: int, frame: dict[str, Any]) -> None: ...
 
 
 class RoomBus:
@@ -50,6 +52,10 @@ class RoomBus:
         removed before any member sees the frame."""
         await self.redis.publish(f"{self.prefix}{room_id}", _carried(frame, origin, trace))
 
+    async def publish_messages(self, room_id: int, frames: Sequence[MessageFrame]) -> None:
+        """Send one committed batch of the room's messages (in log order) to every replica."""
+        await self.redis.publish(f"{self.prefix}{room_id}", orjson.dumps({"type": BATCH, "messages": frames}))
+
     async def publish_to_album(
         self, album_id: int, frame: ServerFrame, *, trace: Mapping[str, str] | None = None
     ) -> None:
@@ -70,12 +76,12 @@ class RoomBus:
                         channel = item["channel"].decode()
                         frame = orjson.loads(item["data"])
                         if channel.startswith(self.album_prefix):
-                            album_id = int(channel.removeprefix(self.album_prefix))
-                            await deliveries.deliver_to_album(album_id, frame, item["data"])
+                            deliveries.deliver_to_album(int(channel.removeprefix(self.album_prefix)), frame)
+                        elif frame.get("type") == BATCH:
+                            room_id = int(channel.removeprefix(self.prefix))
+                            deliveries.deliver_messages(room_id, frame["messages"])
                         else:
-                            await deliveries.deliver(
-                                int(channel.removeprefix(self.prefix)), frame, item["data"]
-                            )
+                            deliveries.deliver(int(channel.removeprefix(self.prefix)), frame)
             except asyncio.CancelledError:
                 raise
             except Exception:

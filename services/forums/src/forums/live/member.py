@@ -1,26 +1,35 @@
-"""One member's connection to a room: an ordered, gap-free, bounded outgoing stream."""
+"""One member's connection to a room: a position in the room's stream, written to directly.
+
+A member has no queue and no task of its own. The room writes each committed
+batch's frames (encoded once, the same bytes for everyone) to the member's
+transport; the transport's write buffer is the member's backlog. A member whose
+backlog passes ``buffer_limit`` bytes is closed with 4408 and resumes with
+``since``. ``last_id`` is the id of the last message this member has been sent:
+a message at or below it is a repeat and is not written again.
+"""
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 from uuid import uuid4
 
 import orjson
-from opentelemetry import trace
-from opentelemetry.trace import SpanKind
-from starlette.websockets import WebSocket
 
-from chorus_backbone.tracing import attach_trace_headers, detach
+from chorus_backbone.websocket_wire import Wire, text_frame
 from chorus_schemas.live_room import CloseCode, ServerFrame, message_frame
 from forums.domain.models import Message
 from forums.live import metrics
 
 logger = logging.getLogger(__name__)
-_tracer = trace.get_tracer("chorus.forums.live")
 
 FetchAfter = Callable[[int, int, int], Awaitable[list[Message]]]
+CloseSocket = Callable[[int, str], Awaitable[None]]
+FILL_PAGE = 500
+
+# A message frame as the room shares it: its id in the room's log and its encoded bytes.
+Encoded = tuple[int, bytes]
 
 
 class MemberRegistry(Protocol):
@@ -28,175 +37,178 @@ class MemberRegistry(Protocol):
 
     def add(self, member: "MemberConnection") -> None: ...
     def remove(self, member: "MemberConnection") -> None: ...
+    def go_live(self, member: "MemberConnection") -> int | None:
+        """Make the member receive the room's stream directly; the room's position then."""
+        ...
+
+    def position(self, room_id: int) -> int | None:
+        """The id of the last message this replica has fanned out in the room."""
+        ...
 
 
-INTERNAL_KEYS = frozenset({"origin", "trace"})
-
-
-class Outgoing:
-    """A frame on its way to the members of this replica, encoded once however many receive it."""
-
-    __slots__ = ("_text", "data")
-
-    def __init__(self, data: Mapping[str, Any], text: str | None = None) -> None:
-        self.data = data
-        self._text = text
-
-    @property
-    def text(self) -> str:
-        if self._text is None:
-            self._text = orjson.dumps(self.data).decode()
-        return self._text
+def encode(frame: ServerFrame | dict[str, Any]) -> bytes:
+    return text_frame(orjson.dumps(frame))
 
 
 class MemberConnection:
-    """Frames for one socket go through a bounded queue and one writer task, in log order.
-
-    ``last_id`` is the id of the last message this member has been sent: a message
-    frame at or below it is a repeat and is dropped; one above ``last_id + 1`` means
-    frames were missed, and the missing messages are read from the log first.
-    """
+    __slots__ = (
+        "_close_socket",
+        "_held",
+        "album_id",
+        "buffer_limit",
+        "fetch_after",
+        "id",
+        "last_id",
+        "registry",
+        "room_id",
+        "too_slow",
+        "user_id",
+        "username",
+        "wire",
+    )
 
     def __init__(
         self,
-        websocket: WebSocket,
-        hub: "MemberRegistry",
+        wire: Wire,
+        close_socket: CloseSocket,
+        registry: MemberRegistry,
         *,
         room_id: int,
         album_id: int | None,
         user_id: int,
         username: str | None,
-        queue_size: int,
+        buffer_limit: int,
         fetch_after: FetchAfter,
     ) -> None:
-        self.websocket = websocket
-        self.hub = hub
+        self.wire = wire
+        self._close_socket = close_socket
+        self.registry = registry
         self.room_id = room_id
         self.album_id = album_id
         self.user_id = user_id
         self.username = username
+        self.buffer_limit = buffer_limit
+        self.fetch_after = fetch_after
         self.id = uuid4().hex
         self.last_id = 0
-        self.queue: asyncio.Queue[Outgoing] = asyncio.Queue(maxsize=queue_size)
-        self.fetch_after = fetch_after
-        self.writer: asyncio.Task[None] | None = None
         self.too_slow = False
+        # Frames that arrive between listening and going live: (message id or None, bytes).
+        self._held: list[tuple[int | None, bytes, str | None]] | None = None
+
+    # The room's side: called for every frame fanned out while the member is in the room.
+
+    def hold(self, message_id: int | None, data: bytes, origin: str | None = None) -> None:
+        assert self._held is not None
+        self._held.append((message_id, data, origin))
+
+    def take_messages(self, messages: Sequence[Encoded], joined: bytes) -> int:
+        """Write the messages this member has not had (all of ``joined`` in the usual case)."""
+        if self.last_id >= messages[-1][0]:
+            return 0
+        if self.last_id < messages[0][0]:
+            self.write(joined)
+            sent = len(messages)
+        else:
+            fresh = [data for message_id, data in messages if message_id > self.last_id]
+            self.write(b"".join(fresh))
+            sent = len(fresh)
+        self.last_id = messages[-1][0]
+        return sent
+
+    def write(self, data: bytes) -> None:
+        if not self.wire.write(data):
+            return
+        if self.wire.buffered > self.buffer_limit and not self.too_slow:
+            self.too_slow = True
+            metrics.SLOW_MEMBERS.inc()
+            self.registry.remove(self)
+            asyncio.get_running_loop().create_task(
+                self.close(CloseCode.TOO_SLOW, "too slow: reconnect with since to resume")
+            )
+
+    # The session's side.
 
     def listen(self) -> None:
-        """Receive the room's frames from now on; they wait in the queue until ``start``."""
-        self.hub.add(self)
+        """Receive the room's frames from now on; they are held until ``start``."""
+        self._held = []
+        self.registry.add(self)
 
-    def catch_up(self, until: int) -> None:
-        """Fill from the log up to message ``until`` (in stream order, before anything newer)."""
-        self.offer({"type": "catch_up", "until": until})
+    async def send(self, frame: ServerFrame) -> None:
+        """Send now, ahead of the stream (welcome, answers to this member's own frames)."""
+        self.write(encode(frame))
+        metrics.FRAMES_SENT.labels(str(frame.get("type", "unknown"))).inc()
 
-    def offer(self, frame: Mapping[str, Any] | Outgoing) -> None:
-        """Queue a frame; a member who lets the queue fill is disconnected (and may resume)."""
-        try:
-            self.queue.put_nowait(frame if isinstance(frame, Outgoing) else Outgoing(frame))
-        except asyncio.QueueFull:
-            if not self.too_slow:
-                self.too_slow = True
-                metrics.SLOW_MEMBERS.inc()
-                asyncio.get_running_loop().create_task(self._close_slow())
+    async def start(self, last_id: int, *, catch_up_until: int | None = None) -> None:
+        """Send what was missed after ``last_id`` (from the log when the room is ahead), then
+        what was held, then go live: from here on the room writes to this member directly."""
+        self.last_id = last_id
+        if catch_up_until is not None:
+            await self._fill_up_to(catch_up_until)
+        while (position := self.registry.position(self.room_id)) is not None and self.last_id < position:
+            before = self.last_id
+            await self._fill_up_to(position)
+            if self.last_id == before:
+                break  # the log has nothing more (deleted tail or a lost write): go on live
+        held, self._held = self._held or [], None
+        for message_id, data, origin in held:
+            if message_id is None:
+                if origin != self.id:
+                    self.write(data)
+            elif message_id > self.last_id:
+                self.write(data)
+                self.last_id = message_id
+        self.registry.go_live(self)
 
-    async def _close_slow(self) -> None:
-        await self.close(CloseCode.TOO_SLOW, "too slow: reconnect with since to resume")
+    async def stop(self) -> None:
+        self.registry.remove(self)
 
     async def close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):  # the socket may be gone already: nothing to tell
-            await self.websocket.close(code, reason)
-
-    def start(self, last_id: int) -> None:
-        self.last_id = last_id
-        self.writer = asyncio.create_task(self._write(), name=f"member-{self.id}")
-
-    async def stop(self) -> None:
-        self.hub.remove(self)
-        if self.writer is not None:
-            self.writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.writer
-
-    async def send(self, frame: ServerFrame | Outgoing) -> None:
-        outgoing = frame if isinstance(frame, Outgoing) else Outgoing(frame)
-        await self.websocket.send_text(outgoing.text)
-        metrics.FRAMES_SENT.labels(str(outgoing.data.get("type", "unknown"))).inc()
-
-    async def _write(self) -> None:
-        try:
-            while True:
-                outgoing = await self.queue.get()
-                frame = outgoing.data
-                if frame.get("type") == "message":
-                    await self._send_in_order(outgoing)
-                elif frame.get("type") == "catch_up":
-                    await self._fill_up_to(int(frame["until"]))
-                elif frame.get("origin") != self.id:
-                    await self._push(outgoing)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.debug("member %s writer ended", self.id, exc_info=True)
-
-    async def _push(self, outgoing: Outgoing) -> None:
-        frame = outgoing.data
-        carried = frame.get("trace")
-        visible = {k: v for k, v in frame.items() if k not in INTERNAL_KEYS}
-        if not carried:
-            await self.send(outgoing if len(visible) == len(frame) else Outgoing(visible))
-            return
-        token = attach_trace_headers(carried)
-        try:
-            with _tracer.start_as_current_span("room push", kind=SpanKind.INTERNAL) as span:
-                span.set_attribute("chorus.frame.type", str(visible.get("type")))
-                await self.send(Outgoing(visible))
-        finally:
-            detach(token)
-
-    async def _send_in_order(self, outgoing: Outgoing) -> None:
-        message_id = int(outgoing.data["id"])
-        if message_id <= self.last_id:
-            return
-        if message_id > self.last_id + 1:
-            await self._fill_up_to(message_id - 1)
-        await self.send(outgoing)
-        self.last_id = message_id
+            await self._close_socket(code, reason)
 
     async def _fill_up_to(self, until: int) -> None:
         while self.last_id < until:
-            missed = await self.fetch_after(self.room_id, self.last_id, min(500, until - self.last_id))
+            missed = await self.fetch_after(self.room_id, self.last_id, min(FILL_PAGE, until - self.last_id))
             if not missed:
                 return
-            for message in missed:
-                if message.id > until:
-                    return
-                metrics.GAP_FILLS.inc()
-                if not message.deleted:
-                    await self.send(
-                        message_frame(message.id, message.user_id, message.username, message.text, message.at)
-                    )
-                self.last_id = message.id
+            shown = [m for m in missed if m.id <= until]
+            metrics.GAP_FILLS.inc(len(shown))
+            self.write(b"".join(encode(frame_of(m)) for m in shown if not m.deleted))
+            self.last_id = shown[-1].id if shown else until
+            if len(shown) < len(missed):
+                return
+
+
+def frame_of(message: Message) -> ServerFrame:
+    return message_frame(message.id, message.user_id, message.username, message.text, message.at)
 
 
 class MemberConnections:
     """Makes the connection of each member who enters a room on this replica."""
 
-    def __init__(self, registry: MemberRegistry, fetch_after: FetchAfter, *, queue_size: int) -> None:
+    def __init__(self, registry: MemberRegistry, fetch_after: FetchAfter, *, buffer_limit: int) -> None:
         self.registry = registry
         self.fetch_after = fetch_after
-        self.queue_size = queue_size
+        self.buffer_limit = buffer_limit
 
     def connect(
-        self, websocket: WebSocket, *, room_id: int, album_id: int | None, user_id: int, username: str | None
+        self,
+        wire: Wire,
+        close_socket: CloseSocket,
+        *,
+        room_id: int,
+        album_id: int | None,
+        user_id: int,
+        username: str | None,
     ) -> MemberConnection:
         return MemberConnection(
-            websocket,
+            wire,
+            close_socket,
             self.registry,
             room_id=room_id,
             album_id=album_id,
             user_id=user_id,
             username=username,
-            queue_size=self.queue_size,
+            buffer_limit=self.buffer_limit,
             fetch_after=self.fetch_after,
         )

@@ -1,9 +1,9 @@
 """What the room handlers need of the live side: presence, fan-out, the members on this replica."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from chorus_schemas.live_room import ServerFrame, UserRef
+from chorus_schemas.live_room import MessageFrame, ServerFrame, UserRef
 
 
 class RoomPresence(Protocol):
@@ -46,6 +46,10 @@ class RoomFanOut(Protocol):
         """Send ``frame`` to the room; ``origin`` (a connection) does not get it back."""
         ...
 
+    async def publish_messages(self, room_id: int, frames: Sequence[MessageFrame]) -> None:
+        """Send one committed batch of the room's messages, in log order."""
+        ...
+
 
 class AlbumFanOut(Protocol):
     """Frames for every open room about one album, on every replica."""
@@ -81,12 +85,9 @@ class Member(Protocol):
         """Send now, ahead of the stream (welcome, answers to this member's own frames)."""
         ...
 
-    def start(self, last_id: int) -> None:
-        """Start the member's stream after message ``last_id``."""
-        ...
-
-    def catch_up(self, until: int) -> None:
-        """Fill the stream from the log up to message ``until`` before anything newer."""
+    async def start(self, last_id: int, *, catch_up_until: int | None = None) -> None:
+        """Start the member's stream after message ``last_id`` (first filling it from the log
+        up to ``catch_up_until``, when given)."""
         ...
 
     async def stop(self) -> None: ...

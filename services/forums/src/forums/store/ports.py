@@ -1,5 +1,6 @@
 """What the forums handlers need of storage, as small ports (MongoDB and in-memory adapters)."""
 
+import asyncio
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -45,8 +46,9 @@ class RecordRepository(Protocol):
 
 
 class MessageAppender(Protocol):
-    async def append(self, room_id: int, entry: NewMessage) -> Message | None:
-        """The stored message (with its id in the room's log), or None when the room is closed."""
+    def append(self, room_id: int, entry: NewMessage) -> "asyncio.Future[Message | None]":
+        """Store and then fan out a message; the future holds the stored message (with its id
+        in the room's log), or None when the room is closed. One caller's messages keep their order."""
         ...
 
 

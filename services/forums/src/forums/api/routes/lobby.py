@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
+from chorus_backbone.websocket_wire import wire_of
 from chorus_schemas.live_room import presented_token
 from forums.api.deps import LobbyHandler, Members
 from forums.handlers.room_session import Refusal
@@ -26,9 +27,14 @@ async def lobby(
     if isinstance(admission, Refusal):
         await websocket.close(admission.code, admission.reason)
         return
+    wire = wire_of(websocket.scope)
+    if wire is None:  # served by a server without chorus_backbone.serve's WebSocket protocol
+        await websocket.close(1011, "this server cannot serve live rooms")
+        return
     await websocket.accept()
     member = members.connect(
-        websocket,
+        wire,
+        websocket.close,
         room_id=admission.room.id,
         album_id=admission.room.album_id,
         user_id=admission.user_id,

@@ -1,0 +1,157 @@
+"""WebSocket connections whose frames can be written already encoded, or relayed as raw bytes.
+
+A server→client WebSocket frame is not masked, so its bytes are the same for
+every receiver: a live room encodes a frame once and writes those bytes to each
+member's transport, with no per-member encode, queue or task. The ASGI interface
+has no way to do that, so this protocol (uvicorn's sans-I/O ``websockets``
+protocol, otherwise unchanged) adds one scope extension, ``chorus.wire``: the
+connection's :class:`Wire`.
+
+A gateway relaying a socket to a replica goes one step further: once both sides
+have done their handshake, the bytes each side sends are valid as they are for
+the other (the client's frames stay masked, the replica's stay unmasked), so
+:meth:`Wire.splice` hands every byte received to the upstream unparsed and the
+relay never decodes or re-encodes a frame.
+
+Compression is off: a frame shared by many members cannot be compressed per
+member's context, and chat frames are small.
+"""
+
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+WIRE_EXTENSION = "chorus.wire"
+
+_TEXT = 0x81  # FIN + text opcode
+
+
+def text_frame(payload: bytes) -> bytes:
+    """One unfragmented, unmasked text frame carrying ``payload`` (UTF-8 JSON)."""
+    size = len(payload)
+    if size < 126:
+        return bytes((_TEXT, size)) + payload
+    if size < 1 << 16:
+        return struct.pack("!BBH", _TEXT, 126, size) + payload
+    return struct.pack("!BBQ", _TEXT, 127, size) + payload
+
+
+class Splice:
+    """Where a spliced connection's incoming bytes go, and how its backpressure reaches the source."""
+
+    def __init__(
+        self,
+        received: Callable[[bytes], None],
+        lost: Callable[[], None],
+        pause_source: Callable[[], None],
+        resume_source: Callable[[], None],
+    ) -> None:
+        self.received = received
+        self.lost = lost
+        self.pause_source = pause_source
+        self.resume_source = resume_source
+
+
+class Wire:
+    """The transport under one accepted WebSocket: write encoded frames or bytes directly."""
+
+    __slots__ = ("_protocol",)
+
+    def __init__(self, protocol: "WireWebSocketProtocol") -> None:
+        self._protocol = protocol
+
+    @property
+    def open(self) -> bool:
+        """Accepted, and neither side has started closing."""
+        protocol = self._protocol
+        return (
+            protocol.handshake_complete
+            and not protocol.close_sent
+            and not protocol.disconnected
+            and not protocol.transport.is_closing()
+        )
+
+    @property
+    def buffered(self) -> int:
+        """Bytes written but not yet taken by the kernel: how far the peer lags behind."""
+        return self._protocol.transport.get_write_buffer_size()
+
+    def write(self, data: bytes) -> bool:
+        """Write complete frames (or, once spliced, any bytes); False when the socket is not open."""
+        if not self.open:
+            return False
+        self._protocol.transport.write(data)
+        return True
+
+    def splice(self, splice: Splice) -> None:
+        """From now on every byte received goes to ``splice.received`` unparsed.
+
+        Call it right after accepting, before anything is awaited, so no frame of the
+        client's has been parsed yet. Keepalive pings stop (they would interleave with
+        relayed bytes); the far end's pings pass through instead.
+        """
+        self._protocol.start_splice(splice)
+
+    def close(self) -> None:
+        """Drop the connection at once (a spliced relay whose other side went away)."""
+        self._protocol.transport.close()
+
+
+class WireWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol with the :class:`Wire` extension and splicing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._splice: Splice | None = None
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope["extensions"][WIRE_EXTENSION] = Wire(self)
+
+    def start_splice(self, splice: Splice) -> None:
+        self.stop_keepalive()
+        self.ping_interval = None
+        self._splice = splice
+        if self.read_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
+
+    def data_received(self, data: bytes) -> None:
+        if self._splice is not None:
+            self._splice.received(data)
+            return
+        super().data_received(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self._splice is not None:
+            self._splice.lost()
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._splice is not None:
+            self._splice.pause_source()
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._splice is not None:
+            self._splice.resume_source()
+
+    def shutdown(self) -> None:
+        if self._splice is not None:
+            # A close frame from here could land inside a relayed frame: drop the connection,
+            # and the client reconnects (with ``since``) as after any network failure.
+            self.transport.close()
+            return
+        super().shutdown()
+
+
+def wire_of(scope: Any) -> Wire | None:
+    """The connection's :class:`Wire`, when it is served by :class:`WireWebSocketProtocol`."""
+    extensions = scope.get("extensions") or {}
+    wire = extensions.get(WIRE_EXTENSION)
+    return wire if isinstance(wire, Wire) else None
