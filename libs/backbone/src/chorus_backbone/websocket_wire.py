@@ -94,6 +94,17 @@ class Wire:
         """
         self._protocol.start_splice(splice)
 
+    def pause_reading(self) -> None:
+        """Stop reading from the peer (a spliced relay whose other side cannot take more)."""
+        transport = self._protocol.transport
+        if not transport.is_closing():
+            transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        transport = self._protocol.transport
+        if not transport.is_closing():
+            transport.resume_reading()
+
     def close(self) -> None:
         """Drop the connection at once (a spliced relay whose other side went away)."""
         self._protocol.transport.close()

@@ -1,33 +1,154 @@
-"""The live room socket, proxied both ways to a forums replica; close codes pass through."""
+"""The live room socket, relayed to a forums replica as raw bytes; close codes pass through.
+
+The gateway checks the token (and the edge's limits) once, at the upgrade. It then
+opens its own connection to a replica and does the WebSocket handshake there; from
+then on the two connections are spliced: what the client sends (masked frames) is
+written to the replica as it is, and what the replica sends (unmasked frames) to
+the client as it is. No frame is parsed or re-encoded here, pings and close
+frames go end to end, and each side's backpressure pauses reading the other.
+"""
 
 import asyncio
+import base64
 import contextlib
-from urllib.parse import urlencode
+import logging
+import os
+from urllib.parse import urlencode, urlsplit
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from starlette.websockets import WebSocket
 
 from chorus_backbone.auth import InvalidTokenError
+from chorus_backbone.websocket_wire import Splice, Wire, wire_of
 from chorus_schemas.live_room import CloseCode, presented_token
 from gateway.edge.tokens import TokenCache
 from gateway.upstreams.pool import UpstreamPool
 
+logger = logging.getLogger(__name__)
 
-async def _open_upstream(pool: UpstreamPool, path: str, query: str) -> ClientConnection | CloseCode:
+CONNECT_SECONDS = 5.0
+MAX_RESPONSE_HEAD = 16 * 1024
+
+
+class UpstreamRefusedError(Exception):
+    """The replica answered the upgrade with something other than 101."""
+
+
+class UpstreamSocket(asyncio.Protocol):
+    """The gateway's connection to a replica: the handshake, then bytes for the client."""
+
+    def __init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.transport: asyncio.Transport | None = None
+        self.upgraded: asyncio.Future[bytes] = loop.create_future()  # bytes after the 101 head
+        self.closed: asyncio.Future[None] = loop.create_future()
+        self._head = bytearray()
+        self._client: Wire | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        if self._client is not None:
+            self._client.write(data)
+            return
+        if self.upgraded.done():  # between the 101 and the splice: keep for the client
+            self._head += data
+            return
+        self._head += data
+        end = self._head.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self._head) > MAX_RESPONSE_HEAD:
+                self.upgraded.set_exception(UpstreamRefusedError("response head too large"))
+            return
+        status_line = bytes(self._head[: self._head.find(b"\r\n")])
+        rest = bytes(self._head[end + 4 :])
+        self._head.clear()
+        parts = status_line.split(b" ", 2)
+        if len(parts) < 2 or parts[1] != b"101":
+            self.upgraded.set_exception(UpstreamRefusedError(status_line.decode("latin-1")))
+            return
+        self.upgraded.set_result(rest)
+
+    def splice_to(self, client: Wire, early: bytes) -> None:
+        """Send the client what arrived with the 101 and after it, then everything as it comes."""
+        held = early + bytes(self._head)
+        self._head.clear()
+        self._client = client
+        if held:
+            client.write(held)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.upgraded.done():
+            self.upgraded.set_exception(ConnectionError("the replica closed the connection"))
+        if not self.closed.done():
+            self.closed.set_result(None)
+        if self._client is not None:
+            self._client.close()
+
+    def pause_writing(self) -> None:
+        if self._client is not None:
+            self._client.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self._client is not None:
+            self._client.resume_reading()
+
+    def pause_reading(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+
+    def send(self, data: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+def _upgrade_request(host: str, target: str) -> bytes:
+    key = base64.b64encode(os.urandom(16)).decode()
+    return (
+        f"GET {target} HTTP/1.1\r\n"
+        f"Host: {host}\r\n"
+        "Upgrade: websocket\r\n"
+        "Connection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\n"
+        "Sec-WebSocket-Version: 13\r\n"
+        "\r\n"
+    ).encode()
+
+
+async def _open(url: str, target: str) -> tuple[UpstreamSocket, bytes]:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    _, upstream = await asyncio.get_running_loop().create_connection(UpstreamSocket, host, port)
+    try:
+        upstream.send(_upgrade_request(f"{host}:{port}", target))
+        return upstream, await upstream.upgraded
+    except BaseException:
+        upstream.close()
+        raise
+
+
+async def _open_upstream(pool: UpstreamPool, target: str) -> tuple[UpstreamSocket, bytes] | CloseCode:
     """A connection to some forums replica, or the close code to refuse the client with."""
     for url in await pool.candidates("forums"):
         try:
-            upstream = await connect(
-                f"{url.replace('http', 'ws', 1)}{path}?{query}", open_timeout=5, max_size=2**20
-            )
-        except InvalidStatus:
+            async with asyncio.timeout(CONNECT_SECONDS):
+                opened = await _open(url, target)
+        except UpstreamRefusedError:
             return CloseCode.UNKNOWN_ROOM  # the replica refused: bad room (the token was checked here)
         except (OSError, TimeoutError):
             pool.failed(url)
             continue
         pool.succeeded(url)
-        return upstream
+        return opened
     return CloseCode.TRY_AGAIN
 
 
@@ -40,38 +161,32 @@ async def proxy_lobby(websocket: WebSocket, tokens: TokenCache, pool: UpstreamPo
     except InvalidTokenError:
         await websocket.close(CloseCode.UNAUTHORIZED, "a valid token is required")
         return
+    wire = wire_of(websocket.scope)
+    if wire is None:  # served by a server without chorus_backbone.serve's WebSocket protocol
+        await websocket.close(1011, "this server cannot relay live rooms")
+        return
     query = {"token": token}
     if (since := websocket.query_params.get("since")) is not None:
         query["since"] = since
-    upstream = await _open_upstream(pool, f"/api/games/wss/lobby/{room_id}", urlencode(query))
-    if isinstance(upstream, CloseCode):
-        await websocket.close(upstream, "room unavailable")
+    opened = await _open_upstream(pool, f"/api/games/wss/lobby/{room_id}?{urlencode(query)}")
+    if isinstance(opened, CloseCode):
+        await websocket.close(opened, "room unavailable")
         return
-    await websocket.accept()
-    async with upstream:
-        await _pump(websocket, upstream)
-
-
-async def _pump(client: WebSocket, upstream: ClientConnection) -> None:
-    async def client_to_upstream() -> None:
-        with contextlib.suppress(WebSocketDisconnect, ConnectionClosed):
-            while True:
-                await upstream.send(await client.receive_text())
-        await upstream.close()
-
-    async def upstream_to_client() -> None:
-        try:
-            async for frame in upstream:
-                await client.send_text(frame if isinstance(frame, str) else frame.decode())
-        except ConnectionClosed:
-            pass
-        code = upstream.close_code or 1001
+    upstream, early = opened
+    try:
+        await websocket.accept()
+        # Nothing is awaited between the accept and the splice: no client frame is parsed here.
+        wire.splice(
+            Splice(
+                received=upstream.send,
+                lost=upstream.close,
+                pause_source=upstream.pause_reading,
+                resume_source=upstream.resume_reading,
+            )
+        )
+        upstream.splice_to(wire, early)
+        await upstream.closed
+    finally:
+        upstream.close()
         with contextlib.suppress(Exception):
-            await client.close(code if code != 1006 else 1001, upstream.close_reason or "")
-
-    tasks = [asyncio.create_task(client_to_upstream()), asyncio.create_task(upstream_to_client())]
-    _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+            wire.close()
