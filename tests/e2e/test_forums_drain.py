@@ -23,7 +23,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from chorus_devinfra.probes import eventually
+from chorus_devinfra.probes import eventually, metric_value
 from chorus_devinfra.process import free_port
 from chorus_devinfra.service_process import ServiceProcess
 from chorus_schemas.live_room import CloseCode
@@ -47,9 +47,14 @@ class Stopped:
 
 
 class ForumsReplicas(Protocol):
-    async def stop_one(self) -> Stopped:
-        """SIGTERM one replica and wait for it to exit."""
+    async def stop_busiest(self) -> Stopped:
+        """SIGTERM the replica with the most room members (the gateway meets a room's members on
+        one replica) and wait for it to exit."""
         ...
+
+
+def _live_members(exposition: str) -> float:
+    return metric_value(exposition, "chorus_live_members") or 0.0
 
 
 # --- two replicas as processes ----------------------------------------------------------------
@@ -73,10 +78,12 @@ class ProcessReplicas:
         await replica.start()
         return replica
 
-    async def stop_one(self) -> Stopped:
-        first = self.running[0]
-        exit_code = await first.signal_and_wait(signal.SIGTERM, STOP_SECONDS)
-        return Stopped(exit_code, first.log.read_text())
+    async def stop_busiest(self) -> Stopped:
+        async with httpx.AsyncClient(timeout=10) as client:
+            members = [_live_members((await client.get(f"{r.url}/metrics")).text) for r in self.running]
+        busiest = self.running[members.index(max(members))]
+        exit_code = await busiest.signal_and_wait(signal.SIGTERM, STOP_SECONDS)
+        return Stopped(exit_code, busiest.log.read_text())
 
     async def stop_all(self) -> None:
         for replica in self.running:
@@ -112,8 +119,14 @@ class ContainerReplicas:
         output, _ = await process.communicate()
         return output.decode(errors="replace")
 
-    async def stop_one(self) -> Stopped:
-        name = self.names[0]
+    async def stop_busiest(self) -> Stopped:
+        scrape = (
+            "import urllib.request as u; print(u.urlopen('http://127.0.0.1:8103/metrics').read().decode())"
+        )
+        members = [
+            _live_members(await self._run("exec", name, "python", "-c", scrape)) for name in self.names
+        ]
+        name = self.names[members.index(max(members))]
         await self._run("stop", "--time", str(STOP_SECONDS), name)  # SIGTERM, then SIGKILL after the time
         exit_code = (await self._run("inspect", "--format", "{{.State.ExitCode}}", name)).strip()
         code = int(exit_code) if exit_code.lstrip("-").isdigit() else None
@@ -221,7 +234,7 @@ async def test_a_replica_stopped_with_sigterm_sends_members_away_and_they_resume
         room_id = await _room(gateway, tokens[0], edge.name("Mezzanine"))
     room = f"{edge.websocket_url}/api/games/wss/lobby/{room_id}"
     members = []
-    for token in tokens:  # one after another: the gateway's round robin alternates replicas
+    for token in tokens:
         url = f"{room}?token={token}"
         members.append(Member(url, await connect(url, open_timeout=10)))
     speaker, listeners = members[0], members[1:]
@@ -231,7 +244,7 @@ async def test_a_replica_stopped_with_sigterm_sends_members_away_and_they_resume
         await asyncio.sleep(SAY_EVERY)
     await asyncio.gather(*(listener.take(10) for listener in listeners))
 
-    stopping = asyncio.create_task(replicas.stop_one())  # SIGTERM, mid-conversation
+    stopping = asyncio.create_task(replicas.stop_busiest())  # SIGTERM, mid-conversation
     for number in range(10, MESSAGES):
         await speaker.say(f"line {number}")
         await asyncio.sleep(SAY_EVERY)

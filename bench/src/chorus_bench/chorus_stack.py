@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import httpx
+import orjson
 
 from chorus_bench.system import (
     FORUMS_BENCH_SETTINGS,
@@ -32,12 +33,30 @@ class ChorusSystem:
         return str(response.json()["auth_token"])
 
 
-def start_chorus(run: Running) -> ChorusSystem:
+def start_chorus(run: Running, *, forums_replicas: int = 1, analytics: bool = False) -> ChorusSystem:
+    """Users, reviews, forums (``forums_replicas`` of them) and the gateway; analytics too when asked
+    (``./dev up`` runs everything)."""
     stack = start_parts(run, stores=("users", "reviews", "forums"))
     users = chorus_service(run, stack, "users", store="users", extra={"GRPC_PORT": str(free_port())})
     reviews = chorus_service(run, stack, "reviews", store="reviews")
     urls = {"users": users, "reviews": reviews}
-    urls["forums"] = chorus_service(run, stack, "forums", store="forums", extra=FORUMS_BENCH_SETTINGS)
+    forums = [
+        chorus_service(
+            run, stack, "forums", name=f"forums-{number}", store="forums", extra=FORUMS_BENCH_SETTINGS
+        )
+        for number in range(1, forums_replicas + 1)
+    ]
+    urls["forums"] = forums[0]
+    urls.update({f"forums-{number}": url for number, url in enumerate(forums, start=1)})
+    if analytics:
+        urls["analytics"] = chorus_service(
+            run,
+            stack,
+            "analytics",
+            store="forums",
+            extra={"MONGODB_DATABASE": "chorus_analytics"},
+            arguments=("run",),
+        )
     gateway = chorus_service(
         run,
         stack,
@@ -46,7 +65,7 @@ def start_chorus(run: Running) -> ChorusSystem:
             **GATEWAY_BENCH_SETTINGS,
             "USERS_URL": users,
             "REVIEWS_URL": reviews,
-            "FORUMS_URLS": f'["{urls["forums"]}"]',
+            "FORUMS_URLS": orjson.dumps(forums).decode(),
             "GRPC_PORT": str(free_port()),
         },
     )

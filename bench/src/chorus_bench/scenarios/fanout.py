@@ -5,25 +5,25 @@ RedisPubSubChannelLayer) under uvicorn, Centrifugo v6 as the upper anchor, and a
 trivial broadcast server that shows what the load generator itself can take.
 """
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
 import orjson
+import psutil
 
 from chorus_backbone.auth import TokenCodec
 from chorus_backbone.settings import TokenSettings
 from chorus_bench import peers
+from chorus_bench.chorus_stack import start_chorus
 from chorus_bench.harness import Point, load_generator, plot, print_table, repeat, save
 from chorus_bench.system import (
-    FORUMS_BENCH_SETTINGS,
-    chorus_service,
     running,
-    start_parts,
     wait_http,
 )
 from chorus_devinfra.process import free_port
@@ -38,6 +38,7 @@ class Target:
     urls: list[str]
     new_room: Callable[[int], str]
     token_file: Path | None = None
+    server_pids: list[int] = field(default_factory=list)  # whose CPU use each point reports
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class Plan:
 
 
 SETTLE_SECONDS = 5.0
-FULL = Plan([50, 200, 1000], [2_000, 5_000, 10_000, 20_000, 40_000, 80_000], duration=2.0, repeats=3)
+# Points of 10 s after the joins: a queue that grows slowly shows within them.
+FULL = Plan([50, 200, 1000], [2_000, 5_000, 10_000, 20_000, 40_000, 80_000], duration=10.0, repeats=1)
 SMOKE = Plan([5], [50], duration=1.0, repeats=1, publishers=1)
 
 
@@ -59,26 +61,25 @@ def _ws(url: str) -> str:
 
 
 @contextmanager
-def chorus() -> Iterator[Target]:
+def chorus(*, through_gateway: bool) -> Iterator[Target]:
+    """The whole system as ``./dev up`` runs it (two forums replicas, analytics included); members
+    connect through the gateway, or straight to the replicas (alternating)."""
     with running("fanout-chorus") as run:
-        stack = start_parts(run)
-        replicas = [
-            chorus_service(
-                run, stack, "forums", name=f"forums-{i}", store="forums", extra=FORUMS_BENCH_SETTINGS
-            )
-            for i in (1, 2)
-        ]
+        system = start_chorus(run, forums_replicas=2, analytics=True)
+        replicas = [system.urls["forums-1"], system.urls["forums-2"]]
         codec = TokenCodec(TokenSettings().token_keys())
         tokens = run.state / "tokens.txt"
         tokens.write_text("\n".join(codec.issue_user_token(i, f"bench{i}") for i in range(1, 1_100)))
         creator = {"Authorization": f"Bearer {codec.issue_user_token(5_000, 'host')}"}
 
         def new_room(_: int) -> str:
-            response = httpx.post(f"{replicas[0]}/api/games/create", headers=creator, timeout=30)
+            response = httpx.post(f"{system.gateway}/api/games/create", headers=creator, timeout=30)
             response.raise_for_status()
             return str(response.json()["lobby_id"])
 
-        yield Target("chorus", [_ws(url) for url in replicas], new_room, tokens)
+        urls = [system.gateway] if through_gateway else replicas
+        servers = [p.pid() for p in run.processes if p.name.startswith(("forums", "gateway"))]
+        yield Target("chorus", [_ws(url) for url in urls], new_room, tokens, [p for p in servers if p])
 
 
 @contextmanager
@@ -138,7 +139,8 @@ def echo() -> Iterator[Target]:
 
 
 SYSTEMS: dict[str, Callable[[], AbstractContextManager[Target]]] = {
-    "chorus (2 forums replicas)": chorus,
+    "chorus through the gateway": lambda: chorus(through_gateway=True),
+    "chorus direct to 2 replicas": lambda: chorus(through_gateway=False),
     "channels RedisChannelLayer": lambda: channels("core"),
     "channels RedisPubSubChannelLayer": lambda: channels("pubsub"),
     "load generator ceiling (trivial broadcast server)": echo,
@@ -166,14 +168,47 @@ def measure(target: Target, subscribers: int, rate: float, plan: Plan, sequence:
         args += ["--url", url]
     if target.token_file is not None:
         args += ["--token-file", str(target.token_file)]
+    before = _cpu_seconds(target.server_pids)
     result = load_generator("chorus_bench.loadgen.fanout", *args)
+    if target.server_pids:
+        # Cores the servers kept busy over the whole run (joins and drain included).
+        result["server_cpu_seconds"] = round(_cpu_seconds(target.server_pids) - before, 2)
     if (result.get("delivered_fraction") or 0) < 1:
         time.sleep(SETTLE_SECONDS)  # let an overloaded server finish its backlog before the next run
     return result
 
 
+JOIN_BURST = 1_000
+
+
+def join_burst(name: str, target: Target, members: int, sequence: int) -> Point:
+    """``members`` join one fresh room at once; joined, refused, and the time to the last welcome."""
+    assert target.token_file is not None
+    args = ["--room", target.new_room(sequence), "--token-file", str(target.token_file)]
+    result = load_generator(
+        "chorus_bench.loadgen.join_burst", "--url", target.urls[0], "--members", str(members), *args
+    )
+    print(
+        f"  join burst: {result['joined']}/{members} joined, {result['refused']} refused "
+        f"{result['refusals']}, last welcome after {result['last_welcome_s']} s",
+        flush=True,
+    )
+    return Point(name, {"join_burst": members}, result)
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        with suppress(psutil.Error):
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system
+    return total
+
+
 def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]:
     plan = SMOKE if smoke else FULL
+    if chosen_n := os.environ.get("CHORUS_BENCH_FANOUT_N"):  # e.g. "200" or "50,200": fewer points
+        plan = replace(plan, subscribers=[int(n) for n in chosen_n.split(",")])
     points: list[Point] = []
     chosen = {
         name: start for name, start in SYSTEMS.items() if not systems or any(s in name for s in systems)
@@ -182,6 +217,9 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
         print(f"\n== fan-out: {name}", flush=True)
         with start() as target:
             sequence = 0
+            if target.protocol == "chorus":
+                burst = join_burst(name, target, 20 if smoke else JOIN_BURST, sequence)
+                save("join-burst", [burst], {"members": JOIN_BURST}, merge=True)
             for subscribers in plan.subscribers:
                 for deliveries in plan.deliveries_per_s:
                     rate = deliveries / subscribers
@@ -225,7 +263,8 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
                     print(
                         f"  N={subscribers:<5} offered {deliveries:>7}/s -> "
                         f"{metrics['deliveries_per_s']:>9,.0f}/s delivered {metrics['delivered_fraction']} "
-                        f"p50 {metrics['p50_ms']} p99 {metrics['p99_ms']} ms",
+                        f"p50 {metrics['p50_ms']} p99 {metrics['p99_ms']} ms "
+                        f"server cpu {metrics.get('server_cpu_seconds')} s",
                         flush=True,
                     )
                     if (metrics["delivered_fraction"] or 0) < 0.9 and not smoke:
@@ -245,12 +284,13 @@ def report(points: list[Point], *, smoke: bool) -> None:
             p.metrics["p50_ms"],
             p.metrics["p99_ms"],
             p.metrics["closed_by_server"],
+            p.metrics.get("server_cpu_seconds"),
         ]
         for p in points
     ]
     print_table(
         "live fan-out (median of repeats)",
-        ["system", "N", "offered/s", "delivered/s", "fraction", "p50 ms", "p99 ms", "closed"],
+        ["system", "N", "offered/s", "delivered/s", "fraction", "p50 ms", "p99 ms", "closed", "cpu s"],
         rows,
     )
     if smoke:

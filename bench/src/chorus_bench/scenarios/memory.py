@@ -36,12 +36,12 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
         )
         time.sleep(2 if smoke else 10)
         for process in started.processes:
-            if process.name in ("users", "reviews", "forums", "gateway", "analytics"):
+            if process.name in ("users", "reviews", "forums-1", "gateway", "analytics"):
                 rss = _rss(process.pid() or 0)
                 points.append(
                     Point(process.name, {"measure": "RSS at rest"}, {"rss_mib": round(rss / MIB, 1)})
                 )
-        forums = next(p for p in started.processes if p.name == "forums")
+        forums = next(p for p in started.processes if p.name == "forums-1")
         codec = TokenCodec(TokenSettings().token_keys())
         tokens = started.state / "tokens.txt"
         tokens.write_text("\n".join(codec.issue_user_token(i, f"idle{i}") for i in range(1, members + 1)))

@@ -13,6 +13,7 @@ import base64
 import contextlib
 import logging
 import os
+from typing import cast
 from urllib.parse import urlencode, urlsplit
 
 from starlette.websockets import WebSocket
@@ -45,8 +46,7 @@ class UpstreamSocket(asyncio.Protocol):
         self._client: Wire | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's are not asyncio's classes
 
     def data_received(self, data: bytes) -> None:
         if self._client is not None:
@@ -136,9 +136,12 @@ async def _open(url: str, target: str) -> tuple[UpstreamSocket, bytes]:
         raise
 
 
-async def _open_upstream(pool: UpstreamPool, target: str) -> tuple[UpstreamSocket, bytes] | CloseCode:
-    """A connection to some forums replica, or the close code to refuse the client with."""
-    for url in await pool.candidates("forums"):
+async def _open_upstream(
+    pool: UpstreamPool, room_id: int, target: str
+) -> tuple[UpstreamSocket, bytes] | CloseCode:
+    """A connection to the room's forums replica (another when it is away), or the close code
+    to refuse the client with."""
+    for url in await pool.candidates("forums", affinity=str(room_id)):
         try:
             async with asyncio.timeout(CONNECT_SECONDS):
                 opened = await _open(url, target)
@@ -168,7 +171,7 @@ async def proxy_lobby(websocket: WebSocket, tokens: TokenCache, pool: UpstreamPo
     query = {"token": token}
     if (since := websocket.query_params.get("since")) is not None:
         query["since"] = since
-    opened = await _open_upstream(pool, f"/api/games/wss/lobby/{room_id}?{urlencode(query)}")
+    opened = await _open_upstream(pool, room_id, f"/api/games/wss/lobby/{room_id}?{urlencode(query)}")
     if isinstance(opened, CloseCode):
         await websocket.close(opened, "room unavailable")
         return

@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import logging
 import time
+import zlib
 
 from redis.exceptions import RedisError
 
@@ -18,6 +19,11 @@ from gateway.edge.routing import SERVICES
 from gateway.upstreams.registry import RegistryStore
 
 logger = logging.getLogger(__name__)
+
+
+def rendezvous_order(instances: list[str], key: str) -> list[str]:
+    """``instances`` by their weight for ``key``, highest first (the same everywhere, every run)."""
+    return sorted(instances, key=lambda url: zlib.crc32(f"{key}|{url}".encode()), reverse=True)
 
 
 class UpstreamPool:
@@ -57,14 +63,22 @@ class UpstreamPool:
                 await self.refresh()
         return self._known(service)
 
-    async def candidates(self, service: str) -> list[str]:
-        """Instances to try in order: healthy ones rotated round robin, recently failed ones last."""
+    async def candidates(self, service: str, *, affinity: str | None = None) -> list[str]:
+        """Instances to try in order: healthy ones first, recently failed ones last.
+
+        Without ``affinity`` the order rotates round robin. With it (a live room's id), every
+        gateway replica orders the instances the same way for the same key (rendezvous
+        hashing): a room's members meet on one instance, which then alone writes the room's
+        log, and only the rooms of an instance that leaves or joins move."""
         every = await self.instances(service)
         metrics.UPSTREAM_INSTANCES.labels(service).set(len(every))
         if not every:
             return []
-        start = next(self._turns) % len(every)
-        rotated = every[start:] + every[:start]
+        if affinity is None:
+            start = next(self._turns) % len(every)
+            rotated = every[start:] + every[:start]
+        else:
+            rotated = rendezvous_order(every, affinity)
         now = time.monotonic()
         healthy = [url for url in rotated if self._failed_until.get(url, 0) <= now]
         return healthy + [url for url in rotated if url not in healthy]

@@ -1,0 +1,80 @@
+"""A member whose connection reads slowly is closed with 4408 and resumes; the others keep up."""
+
+import asyncio
+import socket
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from chorus_devinfra.serving import serving
+from chorus_schemas.live_room import CloseCode
+from forums.api.app import create_app
+from forums.settings import ForumsSettings
+from forums.testing import ForumsApi, RoomClient
+
+pytestmark = pytest.mark.integration
+
+MESSAGES = 600
+TEXT = "x" * 900  # ~1 KB frames: the slow member's backlog passes its limit within a few hundred
+
+
+async def _slow_reader(url: str) -> Any:
+    """A socket with a tiny receive buffer whose client stops reading after one frame is queued."""
+    host, port = url.removeprefix("ws://").split("/", 1)[0].split(":")
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(raw, (host, int(port)))
+    return await connect(url, sock=raw, open_timeout=10, max_queue=1, max_size=2**20)
+
+
+async def _read_until_closed(client: RoomClient) -> tuple[list[int], int | None]:
+    """The message ids the client still gets, and the close code that ends them."""
+    seen: list[int] = []
+    try:
+        while True:
+            frame = orjson.loads(await asyncio.wait_for(client.connection.recv(), 30))
+            if frame["type"] == "message":
+                seen.append(frame["id"])
+    except ConnectionClosed as closed:
+        return seen, closed.rcvd.code if closed.rcvd else None
+
+
+async def test_a_member_who_reads_slowly_is_closed_with_4408_resumes_and_the_others_keep_up(
+    forums_settings: ForumsSettings,
+) -> None:
+    settings = forums_settings.model_copy(
+        update={"member_buffer_bytes": 4096, "messages_per_second": 100_000.0, "message_burst": 100_000}
+    )
+    async with serving(create_app(settings)) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
+        api = ForumsApi([http], [base], settings)
+        room_id = await api.open_room(1)
+        ada, _ = await api.join(room_id, 1)
+        bob, _ = await api.join(room_id, 2)
+        slow_url = base.replace("http://", "ws://") + f"/api/games/wss/lobby/{room_id}?token={api.token(3)}"
+        slow = RoomClient(await _slow_reader(slow_url))
+        await slow.next_of("welcome")  # and then it reads nothing while the room talks
+
+        for number in range(MESSAGES):
+            await ada.say(f"{number} {TEXT}")
+        seen_by_bob = await bob.messages(MESSAGES, timeout=60)
+
+        # Bob had everything while the slow member had read nothing more: it held nobody up.
+        assert [m["id"] for m in seen_by_bob] == list(range(1, MESSAGES + 1))
+        seen_by_slow, close_code = await _read_until_closed(slow)
+        assert close_code == CloseCode.TOO_SLOW
+        assert len(seen_by_slow) < MESSAGES
+
+        since = seen_by_slow[-1] if seen_by_slow else 0
+        resumed, welcome = await api.join(room_id, 3, since=since)
+        caught_up = seen_by_slow + [m["id"] for m in welcome["history"]]
+        assert caught_up == list(range(1, MESSAGES + 1))  # in order, nothing missing, nothing twice
+        await ada.say("after")
+        assert (await resumed.messages(1))[0]["id"] == MESSAGES + 1
+        assert (await bob.messages(1))[0]["id"] == MESSAGES + 1
+        for client in (ada, bob, resumed):
+            await client.close()
