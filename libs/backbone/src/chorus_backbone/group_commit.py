@@ -113,3 +113,21 @@ class GroupCommit(Generic[I, R]):
         for submitted, result in zip(batch, results, strict=True):
             if not submitted.done.done():
                 submitted.done.set_result(result)
+
+
+class BatchedEvents:
+    """Events that are a write of their own (a member joined, a rating asked for): recorded
+    in the outbox several per transaction when many come at once (a crowd joining a room)."""
+
+    def __init__(self, unit_of_work: UnitOfWork, *, max_batch: int = 64) -> None:
+        self._commit: GroupCommit[Event, None] = GroupCommit(unit_of_work, self._store, max_batch=max_batch)
+
+    async def record(self, event: Event) -> None:
+        """Once this returns, ``event`` is in the outbox (committed) and on its way to Kafka."""
+        await self._commit.submit(event)
+
+    @staticmethod
+    async def _store(batch: list[Submitted[Event, None]], transaction: Transaction) -> list[None]:
+        for submitted in batch:
+            submitted.record(transaction, submitted.item)
+        return [None] * len(batch)

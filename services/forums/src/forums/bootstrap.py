@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from chorus_backbone.auth import TokenCodec
+from chorus_backbone.group_commit import BatchedEvents
 from chorus_backbone.page_cache import PageCache
 from chorus_backbone.projection import LiveProjection
 from chorus_backbone.runtime import Runtime
@@ -81,7 +82,7 @@ def bootstrap(settings: ForumsSettings) -> ForumsService:
         presence=presence,
         fan_out=bus,
         announcer=announcer,
-        unit_of_work=uow,
+        events=BatchedEvents(uow),
         tokens=tokens,
         settings=settings,
     )

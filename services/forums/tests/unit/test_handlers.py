@@ -10,6 +10,7 @@ import pytest
 
 from chorus_backbone.auth import TokenCodec
 from chorus_backbone.errors import ChorusError
+from chorus_backbone.group_commit import BatchedEvents
 from chorus_backbone.memory import InMemoryUnitOfWork
 from chorus_schemas import Envelope, Event
 from chorus_schemas.events.forums import (
@@ -58,6 +59,9 @@ class Presence:
 
     async def member_ids_of(self, room_ids: list[int]) -> dict[int, set[int]]:
         return {room_id: await self.member_ids(room_id) for room_id in room_ids}
+
+    async def count(self, room_id: int) -> int:
+        return len(await self.member_ids(room_id))
 
     async def members(self, room_id: int) -> list[UserRef]:
         named = dict(self.connections.get(room_id, {}).values())
@@ -239,7 +243,7 @@ def world() -> World:
         presence=presence,
         fan_out=fan_out,
         announcer=announcer,
-        unit_of_work=unit_of_work,
+        events=BatchedEvents(unit_of_work),
         tokens=tokens,
         settings=settings,
     )

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from chorus_backbone.auth import InvalidTokenError, Principal, TokenKind
 from chorus_backbone.errors import ChorusError
-from chorus_backbone.unit_of_work import Transaction, UnitOfWork
 from chorus_schemas import Event
 from chorus_schemas.events.forums import MemberJoined, MemberLeft
 from chorus_schemas.events.ratings import UpdateRatingRequestedV2
@@ -45,6 +44,12 @@ from forums.store.ports import MessageAppender, RoomRepository
 
 logger = logging.getLogger(__name__)
 _tracer = trace.get_tracer("chorus.forums.live")
+
+
+class EventRecorder(Protocol):
+    async def record(self, event: Event) -> None:
+        """Committed to the outbox (on its way to Kafka) once this returns."""
+        ...
 
 
 class TokenVerifier(Protocol):
@@ -85,7 +90,7 @@ class LiveRoomParts:
     presence: RoomPresence
     fan_out: RoomFanOut
     announcer: PresenceAnnouncements
-    unit_of_work: UnitOfWork
+    events: EventRecorder
     tokens: TokenVerifier
     settings: ForumsSettings
 
@@ -107,7 +112,7 @@ class Lobby:
         room = await self.parts.rooms.get(room_id)
         if room is None or room.closed:
             return Refusal(CloseCode.UNKNOWN_ROOM, "there is no such open room")
-        if len(await self.parts.presence.member_ids(room.id)) >= self.parts.settings.max_members_per_room:
+        if await self.parts.presence.count(room.id) >= self.parts.settings.max_members_per_room:
             return Refusal(CloseCode.ROOM_FULL, "this room is full")
         return Admission(room, principal.user_id, principal.username)
 
@@ -284,7 +289,4 @@ class RoomSession:
         await self.parts.fan_out.publish(self.room.id, muted_frame(frame.user_id, frame.minutes))
 
     async def _announce(self, event: Event) -> None:
-        async def store(transaction: Transaction) -> None:
-            transaction.record(event)
-
-        await self.parts.unit_of_work.run(store)
+        await self.parts.events.record(event)

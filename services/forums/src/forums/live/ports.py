@@ -21,6 +21,10 @@ class RoomPresence(Protocol):
         """Drop connections whose lease ran out; the users who left the room with them."""
         ...
 
+    async def count(self, room_id: int) -> int:
+        """How many users are in the room, without reading who."""
+        ...
+
     async def member_ids(self, room_id: int) -> set[int]: ...
     async def member_ids_of(self, room_ids: list[int]) -> dict[int, set[int]]:
         """The members of each room, in one round trip."""

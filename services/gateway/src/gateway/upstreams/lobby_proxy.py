@@ -27,11 +27,16 @@ from gateway.upstreams.pool import UpstreamPool
 logger = logging.getLogger(__name__)
 
 CONNECT_SECONDS = 5.0
+HANDSHAKE_SECONDS = 30.0
 MAX_RESPONSE_HEAD = 16 * 1024
 
 
 class UpstreamRefusedError(Exception):
     """The replica answered the upgrade with something other than 101."""
+
+
+class UpstreamSlowError(Exception):
+    """The replica took the connection but did not answer the upgrade in time."""
 
 
 class UpstreamSocket(asyncio.Protocol):
@@ -127,10 +132,17 @@ def _upgrade_request(host: str, target: str) -> bytes:
 async def _open(url: str, target: str) -> tuple[UpstreamSocket, bytes]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    _, upstream = await asyncio.get_running_loop().create_connection(UpstreamSocket, host, port)
+    async with asyncio.timeout(CONNECT_SECONDS):
+        _, upstream = await asyncio.get_running_loop().create_connection(UpstreamSocket, host, port)
     try:
         upstream.send(_upgrade_request(f"{host}:{port}", target))
-        return upstream, await upstream.upgraded
+        # A replica that accepted the connection is there: a crowd joining at once may make
+        # its answer slow, which is not a reason to send the member elsewhere.
+        async with asyncio.timeout(HANDSHAKE_SECONDS):
+            return upstream, await upstream.upgraded
+    except TimeoutError as slow:
+        upstream.close()
+        raise UpstreamSlowError(url) from slow
     except BaseException:
         upstream.close()
         raise
@@ -143,10 +155,11 @@ async def _open_upstream(
     to refuse the client with."""
     for url in await pool.candidates("forums", affinity=str(room_id)):
         try:
-            async with asyncio.timeout(CONNECT_SECONDS):
-                opened = await _open(url, target)
+            opened = await _open(url, target)
         except UpstreamRefusedError:
             return CloseCode.UNKNOWN_ROOM  # the replica refused: bad room (the token was checked here)
+        except UpstreamSlowError:
+            return CloseCode.TRY_AGAIN
         except (OSError, TimeoutError):
             pool.failed(url)
             continue
