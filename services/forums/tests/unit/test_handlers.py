@@ -153,6 +153,9 @@ class Member:
     async def send(self, frame: ServerFrame) -> None:
         self.sent.append(frame)
 
+    def stream_position(self) -> int | None:
+        return None
+
     async def start(self, last_id: int, *, catch_up_until: int | None = None) -> None:
         self.started_after = last_id
         self.caught_up_to = catch_up_until

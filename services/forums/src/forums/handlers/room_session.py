@@ -151,7 +151,12 @@ class RoomSession:
         # end is read before the history, so a message stored meanwhile is either in the
         # history or after last_id (delivered live, or filled from the log), never skipped.
         if since is None:
-            before = await parts.rooms.last_id(room.id)
+            # Where this replica's stream of the room stands serves as well as the log's end
+            # (everything after it reaches the member live or from the log): no read for
+            # the members who join a room already followed here.
+            before = member.stream_position()
+            if before is None:
+                before = await parts.rooms.last_id(room.id)
             history = await parts.rooms.latest(room.id, limit=settings.history_on_join)
         else:
             before = since

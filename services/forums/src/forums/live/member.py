@@ -138,6 +138,9 @@ class MemberConnection:
         self.write(encode(frame))
         metrics.FRAMES_SENT.labels(str(frame.get("type", "unknown"))).inc()
 
+    def stream_position(self) -> int | None:
+        return self.registry.position(self.room_id)
+
     async def start(self, last_id: int, *, catch_up_until: int | None = None) -> None:
         """Send what was missed after ``last_id`` (from the log when the room is ahead), then
         what was held, then go live: from here on the room writes to this member directly."""

@@ -89,6 +89,10 @@ class Member(Protocol):
         """Send now, ahead of the stream (welcome, answers to this member's own frames)."""
         ...
 
+    def stream_position(self) -> int | None:
+        """The last message of the room this replica has fanned out (None: not following it yet)."""
+        ...
+
     async def start(self, last_id: int, *, catch_up_until: int | None = None) -> None:
         """Start the member's stream after message ``last_id`` (first filling it from the log
         up to ``catch_up_until``, when given)."""
