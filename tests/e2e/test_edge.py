@@ -8,7 +8,7 @@ import grpc
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from chorus_devinfra.probes import eventually
 from chorus_devinfra.process import free_port
@@ -175,3 +175,36 @@ async def test_close_codes_from_the_room_pass_through_the_gateway(system: System
 async def _read_until_closed(socket: ClientConnection) -> None:
     while True:
         await asyncio.wait_for(socket.recv(), 10)
+
+
+async def test_joining_rooms_counts_against_the_limits_and_past_them_is_refused_with_429(
+    system: System,
+) -> None:
+    password = "a-long-and-decent-passphrase"
+    await system.gateway.post("/api/users/auth/signup", json={"username": "erin", "password": password})
+    token = (
+        await system.gateway.post("/api/users/auth/signin", json={"username": "erin", "password": password})
+    ).json()["auth_token"]
+    room = (await system.gateway.post("/api/games/create", headers={"auth_token": token})).json()["lobby_id"]
+    strict = system.gateway_settings(
+        requests_per_minute_per_user=2, forums_urls=[system.urls["forums"]], grpc_port=free_port()
+    )
+    async with serving(create_gateway(strict)) as url:
+        joined = f"{url.replace('http', 'ws', 1)}/api/games/wss/lobby/{room}?token={token}"
+        assert await _joins(joined)
+        assert await _joins(joined)
+        with pytest.raises(InvalidStatus) as refused:
+            await _joins(joined)
+
+    assert refused.value.response.status_code == 429
+    assert int(refused.value.response.headers["retry-after"]) >= 1
+    assert b"rate_limited" in refused.value.response.body
+
+
+async def _joins(url: str) -> bool:
+    """Whether a member joining through ``url`` is welcomed (the socket is closed after)."""
+    try:
+        async with connect(url, open_timeout=10) as socket:
+            return b"welcome" in (await asyncio.wait_for(socket.recv(decode=False), 10))
+    except ConnectionClosed:
+        return False

@@ -36,7 +36,8 @@ class ChorusSystem:
 def start_chorus(run: Running, *, forums_replicas: int = 1, analytics: bool = False) -> ChorusSystem:
     """Users, reviews, forums (``forums_replicas`` of them) and the gateway; analytics too when asked
     (``./dev up`` runs everything)."""
-    stack = start_parts(run, stores=("users", "reviews", "forums"))
+    stores = ("users", "reviews", "forums", "analytics") if analytics else ("users", "reviews", "forums")
+    stack = start_parts(run, stores=stores)
     users = chorus_service(run, stack, "users", store="users", extra={"GRPC_PORT": str(free_port())})
     reviews = chorus_service(run, stack, "reviews", store="reviews")
     urls = {"users": users, "reviews": reviews}
@@ -49,14 +50,7 @@ def start_chorus(run: Running, *, forums_replicas: int = 1, analytics: bool = Fa
     urls["forums"] = forums[0]
     urls.update({f"forums-{number}": url for number, url in enumerate(forums, start=1)})
     if analytics:
-        urls["analytics"] = chorus_service(
-            run,
-            stack,
-            "analytics",
-            store="forums",
-            extra={"MONGODB_DATABASE": "chorus_analytics"},
-            arguments=("run",),
-        )
+        urls["analytics"] = chorus_service(run, stack, "analytics", store="analytics", arguments=("run",))
     gateway = chorus_service(
         run,
         stack,

@@ -52,7 +52,9 @@ class Plan:
 
 SETTLE_SECONDS = 5.0
 # Points of 10 s after the joins: a queue that grows slowly shows within them.
-FULL = Plan([50, 200, 1000], [2_000, 5_000, 10_000, 20_000, 40_000, 80_000], duration=10.0, repeats=1)
+FULL = Plan(
+    [50, 200, 1000], [2_000, 5_000, 10_000, 20_000, 25_000, 30_000, 40_000, 80_000], duration=10.0, repeats=1
+)
 SMOKE = Plan([5], [50], duration=1.0, repeats=1, publishers=1)
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from analytics.counting import Counting
 from analytics.events.subscribers import ratings_consumer, rooms_consumer
 from analytics.settings import AnalyticsSettings
 from analytics.store import AnalyticsStore
@@ -26,6 +27,7 @@ def bootstrap(settings: AnalyticsSettings) -> Analytics:
     runtime = Runtime.from_settings(settings)
     store = AnalyticsStore(runtime.database)
     inbox = ProcessedEvents(runtime.mongo_client, runtime.database, consumer="analytics")
-    runtime.add_consumer(ratings_consumer(runtime, store, inbox))
-    runtime.add_consumer(rooms_consumer(runtime, store, inbox))
+    counting = Counting(runtime.mongo_client, store, inbox)
+    runtime.add_consumer(ratings_consumer(runtime, counting))
+    runtime.add_consumer(rooms_consumer(runtime, counting))
     return Analytics(runtime=runtime, store=store, inbox=inbox)

@@ -40,20 +40,14 @@ class AnalyticsStore:
             {"_id": f"{kind}:{subject_id}"}, {"$set": {"label": label}}, upsert=True, session=session
         )
 
-    async def count_rating(self, album_id: int, at: datetime, *, session: Session) -> None:
-        hour = hour_of(at)
-        await self.album_hours.update_one(
-            {"_id": f"{album_id}:{hour.isoformat()}"},
-            {"$inc": {"ratings": 1}, "$setOnInsert": {"album_id": album_id, "hour": hour}},
-            upsert=True,
-            session=session,
-        )
-
-    async def count_room(self, room_id: int, at: datetime, field: str, *, session: Session) -> None:
-        hour = hour_of(at)
-        await self.room_hours.update_one(
-            {"_id": f"{room_id}:{hour.isoformat()}"},
-            {"$inc": {field: 1}, "$setOnInsert": {"room_id": room_id, "hour": hour}},
+    async def add(
+        self, kind: str, subject_id: int, hour: datetime, counter: str, added: int, *, session: Session
+    ) -> None:
+        """Add to one counter of one album's or room's hour window."""
+        hours, subject = (self.album_hours, "album_id") if kind == "album" else (self.room_hours, "room_id")
+        await hours.update_one(
+            {"_id": f"{subject_id}:{hour.isoformat()}"},
+            {"$inc": {counter: added}, "$setOnInsert": {subject: subject_id, "hour": hour}},
             upsert=True,
             session=session,
         )

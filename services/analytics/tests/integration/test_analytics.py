@@ -16,7 +16,7 @@ from chorus_devinfra.serving import serving
 from chorus_ops.groups import describe_group
 from chorus_schemas import Event, Topic, TopicNames
 from chorus_schemas.events.forums import MemberJoined, MessagePosted, RoomOpened
-from chorus_schemas.events.ratings import AlbumAdded, RatingChanged
+from chorus_schemas.events.ratings import AlbumAdded, RatingChanged, RatingChangedV2
 from forums.api.app import create_app as create_forums_app
 from forums.settings import ForumsSettings
 
@@ -27,6 +27,11 @@ def _rating(album_id: int, rating_id: int) -> RatingChanged:
     return RatingChanged(
         album_id=album_id, rating_id=rating_id, user_id=rating_id, score=4.0, avg_rating=4.0, ratings_count=1
     )
+
+
+def _rating_v2(album_id: int, rating_id: int) -> RatingChangedV2:
+    """What the reviews service announces now: the change, without the aggregate."""
+    return RatingChangedV2(album_id=album_id, rating_id=rating_id, user_id=rating_id, score=4.0, version=1)
 
 
 async def _consumed(
@@ -51,7 +56,7 @@ async def test_the_report_counts_exactly_the_events_produced(
         await publish_events(*bus, [AlbumAdded(album_id=2, title="Kid A", artist="Radiohead")])
         await publish_events(*bus, [_rating(1, 1), _rating(1, 2), _rating(1, 3)], at=earlier)
         [again] = await publish_events(*bus, [_rating(1, 4)], at=now)
-        await publish_events(*bus, [_rating(1, 5), _rating(2, 6)], at=now)
+        await publish_events(*bus, [_rating(1, 5), _rating_v2(2, 6)], at=now)
         room: list[Event] = [
             RoomOpened(room_id=7, creator_id=1, title="Blue night", album_id=1),
             MemberJoined(room_id=7, user_id=1),

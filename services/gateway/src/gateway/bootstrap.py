@@ -14,6 +14,7 @@ from gateway.edge.limits import EdgeLimiter
 from gateway.edge.tokens import TokenCache
 from gateway.settings import GatewaySettings
 from gateway.upstreams.forwarder import Forwarder
+from gateway.upstreams.lobby_proxy import LobbyRelay
 from gateway.upstreams.pool import UpstreamPool
 from gateway.upstreams.registry import RegistryStore, registry_server
 
@@ -31,6 +32,7 @@ class GatewayParts:
     forwarder: Forwarder = field(init=False)
     openapi: MergedOpenApi = field(init=False)
     edge: ApiEdge = field(init=False)
+    lobby: LobbyRelay = field(init=False)
     http: aiohttp.ClientSession = field(init=False)
 
     async def start(self) -> None:
@@ -55,6 +57,7 @@ class GatewayParts:
         self.edge = ApiEdge(
             self.token_cache, self.limiter, self.forwarder, max_body_bytes=settings.max_body_bytes
         )
+        self.lobby = LobbyRelay(self.token_cache, self.limiter, self.pool)
         self.pool.start()
         self.limiter.start()
         await self.registry.start()

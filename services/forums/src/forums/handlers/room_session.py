@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from chorus_backbone.auth import InvalidTokenError, Principal, TokenKind
 from chorus_backbone.errors import ChorusError
+from chorus_backbone.single_flight import SingleFlight
 from chorus_schemas import Event
 from chorus_schemas.events.forums import MemberJoined, MemberLeft
 from chorus_schemas.events.ratings import UpdateRatingRequestedV2
@@ -100,6 +101,7 @@ class Lobby:
 
     def __init__(self, parts: LiveRoomParts) -> None:
         self.parts = parts
+        self._rooms = SingleFlight(parts.rooms.get)  # a crowd joining at once reads its room once
 
     async def admit(self, token: str | None, room_id: int) -> Admission | Refusal:
         """A valid user token, an open room with space: or the close code that says which is missing."""
@@ -109,7 +111,7 @@ class Lobby:
             principal = self.parts.tokens.verify(token, kind=TokenKind.USER)
         except InvalidTokenError:
             return Refusal(CloseCode.UNAUTHORIZED, "a valid token is required")
-        room = await self.parts.rooms.get(room_id)
+        room = await self._rooms.get(room_id)
         if room is None or room.closed:
             return Refusal(CloseCode.UNKNOWN_ROOM, "there is no such open room")
         if await self.parts.presence.count(room.id) >= self.parts.settings.max_members_per_room:

@@ -4,11 +4,11 @@ Each connection is an entry with an expiry that its replica renews; a replica th
 dies stops renewing, and its members expire from every room.
 """
 
-import asyncio
 import time
 
 from redis.asyncio import Redis
 
+from chorus_backbone.single_flight import SingleFlight
 from chorus_schemas.live_room import UserRef, user_ref
 
 
@@ -37,7 +37,7 @@ class Presence:
         self.prefix = prefix
         self.ttl = ttl_seconds
         self._leave = redis.register_script(_LEAVE)
-        self._reading: dict[int, asyncio.Future[list[UserRef]]] = {}
+        self._members = SingleFlight(self._read_members)
 
     def _entries(self, room_id: int) -> str:
         return f"{self.prefix}presence:{room_id}"
@@ -107,11 +107,7 @@ class Presence:
 
     async def members(self, room_id: int) -> list[UserRef]:
         """The room's members with their names; joins arriving together share one read."""
-        reading = self._reading.get(room_id)
-        if reading is None:
-            reading = self._reading[room_id] = asyncio.ensure_future(self._read_members(room_id))
-            reading.add_done_callback(lambda _: self._reading.pop(room_id, None))
-        return await asyncio.shield(reading)
+        return await self._members.get(room_id)
 
     async def _read_members(self, room_id: int) -> list[UserRef]:
         ids = sorted(await self.member_ids(room_id))

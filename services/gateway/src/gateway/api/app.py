@@ -1,8 +1,9 @@
 """The gateway: the one public entry to Chorus.
 
-Proxied `/api/...` requests take the edge's own path (``gateway.edge.hot_path``)
-before any framework routing; FastAPI serves the rest: the room socket, the merged
-OpenAPI document and its page, the event docs, health, metrics and the web client.
+Proxied `/api/...` requests take the edge's own path (``gateway.edge.hot_path``) and
+the room socket its relay (``gateway.upstreams.lobby_proxy``), both before any
+framework routing; FastAPI serves the rest: the merged OpenAPI document and its
+page, the event docs, health, metrics and the web client.
 """
 
 from collections.abc import AsyncIterator
@@ -20,7 +21,7 @@ from chorus_backbone.errors import install_error_handlers
 from chorus_backbone.health import Check, health_router
 from chorus_backbone.logs import configure_logging
 from chorus_backbone.observability import instrument
-from gateway.api.routes import docs, lobby
+from gateway.api.routes import docs
 from gateway.api.web_client import install_web_client
 from gateway.bootstrap import GatewayParts, bootstrap
 from gateway.docs.event_docs import event_docs_router
@@ -45,6 +46,8 @@ class GatewayApp(FastAPI):
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/api/"):
             await self.parts.edge(scope, receive, send)
+        elif scope["type"] == "websocket" and self.parts.lobby.room_of(scope["path"]) is not None:
+            await self.parts.lobby(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
 
@@ -106,7 +109,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(event_docs_router())
     install_web_client(app)
-    app.include_router(lobby.router)
     if settings.cors_origins:
         app.front = CORSMiddleware(
             app.dispatch,

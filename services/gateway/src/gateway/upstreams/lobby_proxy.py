@@ -13,14 +13,19 @@ import base64
 import contextlib
 import logging
 import os
+import re
 from typing import cast
 from urllib.parse import urlencode, urlsplit
 
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chorus_backbone.auth import InvalidTokenError
+from chorus_backbone.errors import ChorusError, error_body
 from chorus_backbone.websocket_wire import Splice, Wire, wire_of
 from chorus_schemas.live_room import CloseCode, presented_token
+from gateway.edge.limits import EdgeLimiter
 from gateway.edge.tokens import TokenCache
 from gateway.upstreams.pool import UpstreamPool
 
@@ -168,27 +173,59 @@ async def _open_upstream(
     return CloseCode.TRY_AGAIN
 
 
-async def proxy_lobby(websocket: WebSocket, tokens: TokenCache, pool: UpstreamPool, room_id: int) -> None:
-    token = presented_token(websocket.headers, websocket.query_params.get("token"))
-    try:
-        if not token:
-            raise InvalidTokenError("a token is required")
-        tokens.user(token)
-    except InvalidTokenError:
-        await websocket.close(CloseCode.UNAUTHORIZED, "a valid token is required")
-        return
-    wire = wire_of(websocket.scope)
-    if wire is None:  # served by a server without chorus_backbone.serve's WebSocket protocol
-        await websocket.close(1011, "this server cannot relay live rooms")
-        return
-    query = {"token": token}
-    if (since := websocket.query_params.get("since")) is not None:
-        query["since"] = since
-    opened = await _open_upstream(pool, room_id, f"/api/games/wss/lobby/{room_id}?{urlencode(query)}")
-    if isinstance(opened, CloseCode):
-        await websocket.close(opened, "room unavailable")
-        return
-    upstream, early = opened
+LOBBY_PATH = re.compile(r"/api/games/wss/lobby/(\d{1,18})")
+
+
+class LobbyRelay:
+    """The room socket as a plain ASGI app, dispatched before any framework routing."""
+
+    def __init__(self, tokens: TokenCache, limiter: EdgeLimiter, pool: UpstreamPool) -> None:
+        self.tokens = tokens
+        self.limiter = limiter
+        self.pool = pool
+
+    @staticmethod
+    def room_of(path: str) -> int | None:
+        matched = LOBBY_PATH.fullmatch(path)
+        return int(matched.group(1)) if matched else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        room_id = self.room_of(scope["path"])
+        assert room_id is not None
+        websocket = WebSocket(scope, receive, send)
+        token = presented_token(websocket.headers, websocket.query_params.get("token"))
+        try:
+            if not token:
+                raise InvalidTokenError("a token is required")
+            user = self.tokens.user(token).subject
+        except InvalidTokenError:
+            await websocket.close(CloseCode.UNAUTHORIZED, "a valid token is required")
+            return
+        try:
+            client = scope.get("client")
+            self.limiter.admit(client[0] if client else "unknown", user)
+        except ChorusError as limited:
+            # Refused before the upgrade, as any request past its limit: 429 and when to retry.
+            headers = {"retry-after": str(limited.retry_after_seconds or 1)}
+            body = error_body(limited.code, limited.message)
+            await websocket.send_denial_response(JSONResponse(body, status_code=429, headers=headers))
+            return
+        wire = wire_of(scope)
+        if wire is None:  # served by a server without chorus_backbone.serve's WebSocket protocol
+            await websocket.close(1011, "this server cannot relay live rooms")
+            return
+        query = {"token": token}
+        if (since := websocket.query_params.get("since")) is not None:
+            query["since"] = since
+        target = f"/api/games/wss/lobby/{room_id}?{urlencode(query)}"
+        opened = await _open_upstream(self.pool, room_id, target)
+        if isinstance(opened, CloseCode):
+            await websocket.close(opened, "room unavailable")
+            return
+        await _relay(websocket, wire, *opened)
+
+
+async def _relay(websocket: WebSocket, wire: Wire, upstream: UpstreamSocket, early: bytes) -> None:
     try:
         await websocket.accept()
         # Nothing is awaited between the accept and the splice: no client frame is parsed here.
