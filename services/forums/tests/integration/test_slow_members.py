@@ -31,7 +31,8 @@ async def _slow_reader(url: str) -> Any:
     raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     raw.setblocking(False)
     await asyncio.get_running_loop().sock_connect(raw, (host, int(port)))
-    return await connect(url, sock=raw, open_timeout=10, max_queue=1, max_size=2**20)
+    # No keepalive pings: their answers would wait behind the backlog this client leaves unread.
+    return await connect(url, sock=raw, open_timeout=10, max_queue=1, max_size=2**20, ping_interval=None)
 
 
 def _slow_members_closed() -> float:

@@ -146,6 +146,7 @@ class Member:
     started_after: int | None = None
     caught_up_to: int | None = None
     stopped: bool = False
+    sent_away: bool = False
 
     def listen(self) -> None:
         self.listening = True

@@ -182,6 +182,10 @@ class RoomSession:
     async def leave(self) -> None:
         parts, member, room = self.parts, self.member, self.room
         await member.stop()
+        if member.sent_away:
+            # The replica is stopping and the member resumes on another: its presence lease
+            # runs out on its own, and the room is not left (nor closed) meanwhile.
+            return
         try:
             last = await parts.presence.leave(room.id, member.user_id, member.id)
             if last:

@@ -249,5 +249,7 @@ class LocalHub:
             for member in (*channel.live.values(), *channel.joining.values())
         ]
         reason = "going away: reconnect with since to resume"
+        for member in members:
+            member.sent_away = True
         await asyncio.gather(*(member.close(CloseCode.GOING_AWAY, reason) for member in members))
         return len(members)

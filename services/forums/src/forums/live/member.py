@@ -61,6 +61,7 @@ class MemberConnection:
         "last_id",
         "registry",
         "room_id",
+        "sent_away",
         "too_slow",
         "user_id",
         "username",
@@ -92,6 +93,7 @@ class MemberConnection:
         self.id = uuid4().hex
         self.last_id = 0
         self.too_slow = False
+        self.sent_away = False
         # Frames that arrive between listening and going live: (message id or None, bytes).
         self._held: list[tuple[int | None, bytes, str | None]] | None = None
 

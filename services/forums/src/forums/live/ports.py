@@ -81,6 +81,11 @@ class Member(Protocol):
     @property
     def username(self) -> str | None: ...
 
+    @property
+    def sent_away(self) -> bool:
+        """Closed because this replica is stopping (the member resumes on another)."""
+        ...
+
     def listen(self) -> None:
         """Receive the room's frames from now on (held back until ``start``)."""
         ...
