@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chorus_backbone.auth import TokenCodec
 from chorus_backbone.body_limit import BodySizeLimitMiddleware
@@ -18,6 +19,29 @@ from chorus_backbone.observability import instrument
 from chorus_backbone.runtime import Runtime
 
 Hook = Callable[[Runtime], Awaitable[None]]
+SocketRoute = Callable[[str], ASGIApp | None]
+
+
+def _no_sockets(path: str) -> ASGIApp | None:
+    return None
+
+
+class ServiceApp(FastAPI):
+    """FastAPI, with long-lived sockets handed to their handler before any middleware.
+
+    A live room socket stays open for hours: through the framework it would keep a
+    dozen middleware frames (and their memory) alive for its whole life, and pay for
+    them at every join. Its handler answers bad input and closes with the contract's
+    codes itself; everything else goes through the full stack.
+    """
+
+    socket_route: SocketRoute = staticmethod(_no_sockets)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and (handler := self.socket_route(scope["path"])) is not None:
+            await handler(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_service_app(
@@ -30,13 +54,15 @@ def create_service_app(
     on_prepare: Hook | None = None,
     on_drain: Hook | None = None,
     optional: frozenset[str] = frozenset(),
+    sockets: SocketRoute = _no_sockets,
 ) -> FastAPI:
     """``on_prepare`` runs before any consumer starts (indexes: building one under a running
     transaction can stall the MongoDB-wire server); ``on_start`` once everything runs;
     ``on_drain`` when the server is told to stop, after it leaves the gateway's registry
     and before open connections are cut (see ``chorus_backbone.serve``). A dependency named
     in ``optional`` (``"redis"`` for a service that only caches in it) makes readiness
-    ``degraded``, not failed, when it is down."""
+    ``degraded``, not failed, when it is down. ``sockets`` names the handler of a WebSocket
+    path served ahead of the framework (see :class:`ServiceApp`)."""
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
 
@@ -74,7 +100,8 @@ def create_service_app(
         if on_drain is not None:
             await on_drain(runtime)
 
-    app = FastAPI(title=title, lifespan=lifespan)
+    app = ServiceApp(title=title, lifespan=lifespan)
+    app.socket_route = sockets
     app.state.runtime = runtime
     app.state.drain = drain
     app.state.tokens = TokenCodec(settings.token_keys())

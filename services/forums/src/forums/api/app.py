@@ -8,7 +8,8 @@ from fastapi import FastAPI
 
 from chorus_backbone.app import create_service_app
 from chorus_backbone.runtime import Runtime
-from forums.api.routes import games, lobby, records
+from forums.api.lobby_socket import LobbySocket
+from forums.api.routes import games, records
 from forums.bootstrap import ForumsService, bootstrap
 from forums.settings import ForumsSettings
 
@@ -52,7 +53,8 @@ def create_app(settings: ForumsSettings | None = None) -> FastAPI:
     app = create_service_app(
         service.runtime,
         title="Chorus forums",
-        routers=[records.router, games.router, lobby.router],
+        routers=[records.router, games.router],
+        sockets=LobbySocket(service.lobby, service.members).route,
         on_start=on_start,
         on_prepare=on_prepare,
         on_drain=on_drain,
@@ -62,6 +64,4 @@ def create_app(settings: ForumsSettings | None = None) -> FastAPI:
     app.state.tokens = service.tokens
     app.state.rooms = service.rooms
     app.state.records = service.records
-    app.state.lobby = service.lobby
-    app.state.members = service.members
     return app
