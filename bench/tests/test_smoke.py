@@ -24,7 +24,7 @@ def test_the_harness_drives_the_live_fan_out_and_the_write_path_end_to_end() -> 
             "--only",
             "ceiling",
             "--only",
-            "chorus",
+            "chorus through the gateway",
         ],
         capture_output=True,
         text=True,
@@ -34,11 +34,11 @@ def test_the_harness_drives_the_live_fan_out_and_the_write_path_end_to_end() -> 
 
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
     fanout_rows = [
-        line for line in finished.stdout.splitlines() if line.startswith(("chorus (", "load generator"))
+        line for line in finished.stdout.splitlines() if line.startswith(("chorus through", "load generator"))
     ]
     assert len(fanout_rows) == 2
     for row in fanout_rows:
-        assert row.split()[-4] == "1", row  # every message reached every subscriber
+        assert row.split()[-5] == "1", row  # every message reached every subscriber
     write_rows = [line for line in finished.stdout.splitlines() if line.startswith("chorus: PUT rating")]
     assert len(write_rows) == 1
     assert write_rows[0].split()[-3] == "0", write_rows[0]  # no album's aggregate is wrong
