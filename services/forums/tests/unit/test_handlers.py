@@ -113,6 +113,7 @@ class MessageLog:
         self.unit_of_work = unit_of_work
         self.fan_out = fan_out
         self.pending: list[asyncio.Task[Message | None]] = []
+        self.unavailable = False
 
     def append(self, room_id: int, entry: NewMessage) -> "asyncio.Future[Message | None]":
         task = asyncio.ensure_future(self._store(room_id, entry))
@@ -120,11 +121,14 @@ class MessageLog:
         return task
 
     async def settled(self) -> None:
-        """Every message said so far is stored and fanned out (and its answer sent)."""
-        await asyncio.gather(*self.pending)
-        await asyncio.sleep(0)
+        """Every message said so far is stored (or refused) and fanned out, and its answer sent."""
+        await asyncio.gather(*self.pending, return_exceptions=True)
+        for _ in range(3):  # the answer to a failed store is sent from a task of its own
+            await asyncio.sleep(0)
 
     async def _store(self, room_id: int, entry: NewMessage) -> Message | None:
+        if self.unavailable:
+            raise ConnectionError("the room's log is away")
         [message] = await self.rooms.append(room_id, [entry], session=None) or [None]
         if message is not None:
             self.unit_of_work.announced.append(
@@ -435,6 +439,29 @@ async def test_said_messages_are_stored_then_fanned_out_and_limits_answer_with_e
         "message": "you are sending messages too fast",
     }
     assert refusal is None
+
+
+async def test_a_message_the_log_refuses_or_cannot_store_is_answered_and_not_fanned_out(
+    world: World,
+) -> None:
+    room = await world.rooms.open_room(ADA, None, "chat")
+    ada = Member(ADA, "user1", room.id)
+    session = world.lobby.session(await _admitted(world, ADA, room.id), ada)
+    await session.join(None)
+
+    world.message_log.unavailable = True
+    away = await session.receive(orjson.dumps({"type": "say", "text": "into the void"}).decode())
+    await world.message_log.settled()
+    world.message_log.unavailable = False
+    await world.store.close(room.id, session=None)
+    closed = await session.receive(orjson.dumps({"type": "say", "text": "too late"}).decode())
+    await world.message_log.settled()
+
+    errors = [frame["code"] for frame in ada.sent if frame["type"] == "error"]  # type: ignore[typeddict-item]
+    assert errors == ["unavailable", "room_closed"]
+    assert (away, closed) == (None, None)  # the socket stays open
+    assert not [frame for _, frame, _ in world.fan_out.published if frame["type"] == "message"]
+    assert world.store.logs.get(room.id, []) == []
 
 
 async def test_bad_frames_are_answered_and_too_many_close_the_socket(world: World) -> None:
