@@ -95,7 +95,9 @@ async def test_without_redis_reads_answer_and_user_limits_still_hold(
                 await asyncio.sleep(0.01)
 
         reading = asyncio.create_task(read_on())
-        await asyncio.sleep(0.5)
+        await eventually(  # the reads are under way before Redis goes
+            lambda: asyncio.sleep(0, sum(statuses.values())), lambda answered: answered >= 10
+        )
         await asyncio.to_thread(own_redis.kill)
         during = await gateway.get("/readyz")
         catalog = await gateway.get("/api/music/albums", params={"limit": 1})

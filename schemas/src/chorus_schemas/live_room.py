@@ -6,6 +6,7 @@ built here from public views (never from an internal event payload), so what a
 browser sees is decided in this one module.
 """
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from enum import IntEnum
@@ -29,6 +30,15 @@ class CloseCode(IntEnum):
     UNKNOWN_ROOM = 4404
     TOO_SLOW = 4408  # the member fell too far behind: reconnect with since
     ROOM_FULL = 4409
+
+
+_ROOM_PATH = re.compile(r"/api/games/wss/lobby/(\d{1,18})")
+
+
+def room_of_path(path: str) -> int | None:
+    """The room id of a live room socket's path; None for any other path."""
+    matched = _ROOM_PATH.fullmatch(path)
+    return int(matched.group(1)) if matched else None
 
 
 def presented_token(headers: Mapping[str, str], query_token: str | None = None) -> str | None:

@@ -35,6 +35,9 @@ class GatewayParts:
     lobby: LobbyRelay = field(init=False)
     http: aiohttp.ClientSession = field(init=False)
 
+    def __post_init__(self) -> None:
+        self.lobby = LobbyRelay(self.token_cache, self.limiter, self.pool)
+
     async def start(self) -> None:
         settings = self.settings
         # aiohttp's client belongs to the running loop, so it is made here and not in bootstrap.
@@ -57,7 +60,6 @@ class GatewayParts:
         self.edge = ApiEdge(
             self.token_cache, self.limiter, self.forwarder, max_body_bytes=settings.max_body_bytes
         )
-        self.lobby = LobbyRelay(self.token_cache, self.limiter, self.pool)
         self.pool.start()
         self.limiter.start()
         await self.registry.start()

@@ -4,17 +4,14 @@ Served ahead of the framework (``chorus_backbone.app.ServiceApp``): a member's
 socket keeps only what it uses for as long as it stays.
 """
 
-import re
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from chorus_backbone.websocket_wire import wire_of
-from chorus_schemas.live_room import CloseCode, presented_token
+from chorus_schemas.live_room import CloseCode, presented_token, room_of_path
 from forums.handlers.room_session import Lobby, Refusal
 from forums.live.member import MemberConnections
 
-LOBBY_PATH = re.compile(r"/api/games/wss/lobby/(\d{1,18})")
 MAX_MESSAGE_ID = 2**63 - 1
 
 
@@ -25,11 +22,11 @@ class LobbySocket:
 
     def route(self, path: str) -> ASGIApp | None:
         """This handler for a room's socket path; None for any other path."""
-        return self if LOBBY_PATH.fullmatch(path) else None
+        return self if room_of_path(path) is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        matched = LOBBY_PATH.fullmatch(scope["path"])
-        assert matched is not None
+        room_id = room_of_path(scope["path"])
+        assert room_id is not None
         websocket = WebSocket(scope, receive, send)
         since_text = websocket.query_params.get("since")
         since = int(since_text) if since_text is not None and since_text.isdigit() else None
@@ -37,7 +34,7 @@ class LobbySocket:
             await websocket.close(CloseCode.POLICY, "since must be the id of a message")
             return
         admission = await self.lobby.admit(
-            presented_token(websocket.headers, websocket.query_params.get("token")), int(matched.group(1))
+            presented_token(websocket.headers, websocket.query_params.get("token")), room_id
         )
         if isinstance(admission, Refusal):
             await websocket.close(admission.code, admission.reason)

@@ -23,7 +23,7 @@ from chorus_backbone.websocket_wire import text_frame
 from chorus_schemas.live_room import CloseCode
 from forums.domain.models import Message
 from forums.live import metrics
-from forums.live.member import FILL_PAGE, Encoded, FetchAfter, MemberConnection, encode, frame_of
+from forums.live.member import Encoded, FetchAfter, MemberConnection, encode, frame_of, missed_messages
 
 logger = logging.getLogger(__name__)
 _tracer = trace.get_tracer("chorus.forums.live")
@@ -99,13 +99,8 @@ class RoomChannel:
         assert self._pending is not None
         assert self.position is not None
         first_waiting = next(m for m, _ in self._pending if m is not None)[0][0]
-        while self.position + 1 < first_waiting:
-            missed = await self._read_after(self.position, min(FILL_PAGE, first_waiting - 1 - self.position))
-            shown = [m for m in missed if m.id < first_waiting]
-            if not shown:
-                break
-            metrics.GAP_FILLS.inc(len(shown))
-            self._fan_out([(m.id, b"" if m.deleted else encode(frame_of(m))) for m in shown])
+        async for missed in missed_messages(self._read_after, self.room_id, self.position, first_waiting - 1):
+            self._fan_out([(m.id, b"" if m.deleted else encode(frame_of(m))) for m in missed])
         pending, self._pending = self._pending, None
         for messages, frame in pending:
             if messages is not None:
@@ -113,10 +108,10 @@ class RoomChannel:
             elif frame is not None:
                 self.frame(*frame)
 
-    async def _read_after(self, after: int, limit: int) -> list[Message]:
+    async def _read_after(self, room_id: int, after: int, limit: int) -> list[Message]:
         for attempt in (1, 2, 3):
             try:
-                return await self.fetch_after(self.room_id, after, limit)
+                return await self.fetch_after(room_id, after, limit)
             except Exception:
                 # The log is away: members get what comes next; a reconnect with since fills the rest.
                 logger.warning("room %s: reading missed messages failed (try %d)", self.room_id, attempt)
@@ -144,14 +139,13 @@ class LocalHub:
         channel.joining[member.id] = member
         self._observe()
 
-    def go_live(self, member: MemberConnection) -> int | None:
+    def go_live(self, member: MemberConnection) -> None:
         channel = self.rooms.get(member.room_id)
         if channel is None or channel.joining.pop(member.id, None) is None:
-            return None  # left (or was closed as too slow) while joining
+            return  # left (or was closed as too slow) while joining
         if channel.position is None:
             channel.position = member.last_id
         channel.live[member.id] = member
-        return channel.position
 
     def position(self, room_id: int) -> int | None:
         channel = self.rooms.get(room_id)

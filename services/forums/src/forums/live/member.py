@@ -11,7 +11,7 @@ a message at or below it is a repeat and is not written again.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol
 from uuid import uuid4
 
@@ -37,8 +37,8 @@ class MemberRegistry(Protocol):
 
     def add(self, member: "MemberConnection") -> None: ...
     def remove(self, member: "MemberConnection") -> None: ...
-    def go_live(self, member: "MemberConnection") -> int | None:
-        """Make the member receive the room's stream directly; the room's position then."""
+    def go_live(self, member: "MemberConnection") -> None:
+        """Make the member receive the room's stream directly (from the room's position on)."""
         ...
 
     def position(self, room_id: int) -> int | None:
@@ -172,16 +172,23 @@ class MemberConnection:
             await self._close_socket(code, reason)
 
     async def _fill_up_to(self, until: int) -> None:
-        while self.last_id < until:
-            missed = await self.fetch_after(self.room_id, self.last_id, min(FILL_PAGE, until - self.last_id))
-            if not missed:
-                return
-            shown = [m for m in missed if m.id <= until]
-            metrics.GAP_FILLS.inc(len(shown))
-            self.write(b"".join(encode(frame_of(m)) for m in shown if not m.deleted))
-            self.last_id = shown[-1].id if shown else until
-            if len(shown) < len(missed):
-                return
+        async for missed in missed_messages(self.fetch_after, self.room_id, self.last_id, until):
+            self.write(b"".join(encode(frame_of(m)) for m in missed if not m.deleted))
+            self.last_id = missed[-1].id
+
+
+async def missed_messages(
+    fetch_after: FetchAfter, room_id: int, after: int, until: int
+) -> AsyncIterator[list[Message]]:
+    """The room's stored messages after ``after`` up to ``until``, a page at a time, oldest first."""
+    while after < until:
+        page = await fetch_after(room_id, after, min(FILL_PAGE, until - after))
+        missed = [m for m in page if m.id <= until]
+        if not missed:
+            return
+        metrics.GAP_FILLS.inc(len(missed))
+        yield missed
+        after = missed[-1].id
 
 
 def frame_of(message: Message) -> ServerFrame:

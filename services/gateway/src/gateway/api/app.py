@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from redis.asyncio import Redis
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from chorus_backbone.app import ServiceApp
 from chorus_backbone.body_limit import BodySizeLimitMiddleware
 from chorus_backbone.correlation import CorrelationMiddleware
 from chorus_backbone.errors import install_error_handlers
@@ -31,8 +32,9 @@ from gateway.settings import GatewaySettings
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 
-class GatewayApp(FastAPI):
-    """FastAPI, with `/api/...` requests handed to the edge first (and CORS ahead of both)."""
+class GatewayApp(ServiceApp):
+    """FastAPI, with `/api/...` requests handed to the edge and room sockets to their relay
+    first (and CORS ahead of them)."""
 
     parts: GatewayParts
     front: ASGIApp | None = None
@@ -46,8 +48,6 @@ class GatewayApp(FastAPI):
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/api/"):
             await self.parts.edge(scope, receive, send)
-        elif scope["type"] == "websocket" and self.parts.lobby.room_of(scope["path"]) is not None:
-            await self.parts.lobby(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
 
@@ -88,6 +88,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     app = GatewayApp(title="Chorus", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.parts = parts
+    app.socket_route = parts.lobby.route
     app.state.gateway = parts
     app.state.pool = parts.pool
     app.state.registry = parts.registry

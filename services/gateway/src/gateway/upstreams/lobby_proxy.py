@@ -13,18 +13,17 @@ import base64
 import contextlib
 import logging
 import os
-import re
 from typing import cast
 from urllib.parse import urlencode, urlsplit
 
 from starlette.responses import JSONResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chorus_backbone.auth import InvalidTokenError
 from chorus_backbone.errors import ChorusError, error_body
 from chorus_backbone.websocket_wire import Splice, Wire, wire_of
-from chorus_schemas.live_room import CloseCode, presented_token
+from chorus_schemas.live_room import CloseCode, presented_token, room_of_path
 from gateway.edge.limits import EdgeLimiter
 from gateway.edge.tokens import TokenCache
 from gateway.upstreams.pool import UpstreamPool
@@ -173,9 +172,6 @@ async def _open_upstream(
     return CloseCode.TRY_AGAIN
 
 
-LOBBY_PATH = re.compile(r"/api/games/wss/lobby/(\d{1,18})")
-
-
 class LobbyRelay:
     """The room socket as a plain ASGI app, dispatched before any framework routing."""
 
@@ -184,13 +180,12 @@ class LobbyRelay:
         self.limiter = limiter
         self.pool = pool
 
-    @staticmethod
-    def room_of(path: str) -> int | None:
-        matched = LOBBY_PATH.fullmatch(path)
-        return int(matched.group(1)) if matched else None
+    def route(self, path: str) -> ASGIApp | None:
+        """This relay for a room's socket path; None for any other path."""
+        return self if room_of_path(path) is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        room_id = self.room_of(scope["path"])
+        room_id = room_of_path(scope["path"])
         assert room_id is not None
         websocket = WebSocket(scope, receive, send)
         token = presented_token(websocket.headers, websocket.query_params.get("token"))
