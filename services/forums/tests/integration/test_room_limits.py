@@ -8,7 +8,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from chorus_devinfra.probes import read_topic
+from chorus_devinfra.probes import eventually, read_topic
 from chorus_devinfra.process import free_port
 from chorus_devinfra.serving import serving
 from chorus_schemas import Envelope, Topic, TopicNames
@@ -31,8 +31,13 @@ async def test_presence_follows_members_and_the_room_closes_when_the_last_one_le
     alone = await ada.presence_of({1})
     await ada.close()
     topic = TopicNames(forums_api.settings.topic_prefix).name(Topic.FORUMS_EVENTS)
-    records = await read_topic(forums_api.settings.kafka_bootstrap, topic, count=6)
-    types = [Envelope.from_bytes(r.value).type for r in records]
+    records = await eventually(  # everything up to the room's closing
+        lambda: read_topic(forums_api.settings.kafka_bootstrap, topic, count=100, timeout=1),
+        lambda found: any(Envelope.from_bytes(r.value).type == "forums.RoomClosed" for r in found),
+    )
+    # The relay publishes at least once (consumers drop a repeat by its event id): each event once.
+    events = {envelope.id: envelope for envelope in (Envelope.from_bytes(r.value) for r in records)}
+    types = [envelope.type for envelope in events.values()]
 
     with pytest.raises(InvalidStatus):  # refused before accept: the room is gone
         await forums_api.join(room_id, 3)
