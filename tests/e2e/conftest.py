@@ -72,30 +72,46 @@ class System:
         return url
 
 
-@pytest.fixture
-async def system_without_forums(namespace: Namespace) -> AsyncIterator[System]:
-    """The gateway, users and reviews; a test adds forums replicas its own way."""
+@contextlib.asynccontextmanager
+async def running_system(
+    namespace: Namespace,
+    *,
+    gateway: dict[str, object] | None = None,
+    users: dict[str, object] | None = None,
+    forums_replicas: int = 0,
+) -> AsyncIterator[System]:
+    """The gateway, users and reviews (and forums replicas), with settings changed as given."""
     async with contextlib.AsyncExitStack() as stack:
         probe = System("", httpx.AsyncClient(), "", namespace, stack)
-        gateway_settings = probe.gateway_settings()
+        gateway_settings = probe.gateway_settings(**(gateway or {}))
         gateway_app = create_gateway(gateway_settings)
         gateway_url = await stack.enter_async_context(serving(gateway_app))
         client = await stack.enter_async_context(httpx.AsyncClient(base_url=gateway_url, timeout=30))
         system = System(
             gateway_url, client, f"127.0.0.1:{gateway_settings.grpc_port}", namespace, stack, gateway_app
         )
-        await system.start(create_users, system.service_settings(UsersSettings, grpc_port=free_port()))
+        await system.start(
+            create_users, system.service_settings(UsersSettings, grpc_port=free_port(), **(users or {}))
+        )
         await system.start(
             create_reviews, system.service_settings(ReviewsSettings, load_starter_catalog=False)
         )
+        for _ in range(forums_replicas):
+            await system.start(create_forums, forums_settings(system))
         yield system
 
 
 @pytest.fixture
-async def system(system_without_forums: System) -> System:
-    for _ in range(2):
-        await system_without_forums.start(create_forums, forums_settings(system_without_forums))
-    return system_without_forums
+async def system_without_forums(namespace: Namespace) -> AsyncIterator[System]:
+    """The gateway, users and reviews; a test adds forums replicas its own way."""
+    async with running_system(namespace) as system:
+        yield system
+
+
+@pytest.fixture
+async def system(namespace: Namespace) -> AsyncIterator[System]:
+    async with running_system(namespace, forums_replicas=2) as system:
+        yield system
 
 
 def forums_settings(system: System, **overrides: object) -> ForumsSettings:

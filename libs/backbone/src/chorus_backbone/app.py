@@ -8,11 +8,12 @@ from fastapi import APIRouter, FastAPI
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from chorus_backbone.api_docs import describe_errors
 from chorus_backbone.auth import TokenCodec
 from chorus_backbone.body_limit import BodySizeLimitMiddleware
 from chorus_backbone.correlation import CorrelationMiddleware
 from chorus_backbone.discovery import RegistryClient
-from chorus_backbone.errors import install_error_handlers
+from chorus_backbone.errors import AllowedMethods, install_error_handlers
 from chorus_backbone.health import health_router
 from chorus_backbone.logs import configure_logging
 from chorus_backbone.observability import instrument
@@ -114,13 +115,15 @@ def create_service_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationMiddleware)
     install_error_handlers(app)
-    app.include_router(
-        health_router(
-            runtime.readiness_checks(), timeout=settings.readiness_timeout_seconds, optional=optional
-        )
+    health = health_router(
+        runtime.readiness_checks(), timeout=settings.readiness_timeout_seconds, optional=optional
     )
-    for router in routers:
+    for router in (health, *routers):
         app.include_router(router)
+    app.state.allowed_methods = AllowedMethods(
+        [*app.routes, *(route for router in (health, *routers) for route in router.routes)]
+    )
+    describe_errors(app)
     return app
 
 

@@ -1,6 +1,7 @@
 """One error shape everywhere: {"error": {"code", "message", "request_id"}}; never a stack trace."""
 
 import logging
+from collections.abc import Iterable
 from enum import StrEnum
 from http import HTTPStatus
 from typing import Any
@@ -13,6 +14,7 @@ from pymongo.errors import OperationFailure
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Route
 
 from chorus_backbone.correlation import current_correlation_id
 
@@ -104,13 +106,29 @@ async def _chorus_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(exc.code, exc.message), _STATUS[exc.kind], headers=headers)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    headers = getattr(exc, "headers", None)
+    allowed: AllowedMethods | None = getattr(request.app.state, "allowed_methods", None)
+    if exc.status_code == 405 and allowed is not None:
+        headers = {**(headers or {}), "Allow": ", ".join(allowed.at(request.scope["path"]))}
     return JSONResponse(
-        error_body(_code_for(exc.status_code), str(exc.detail)),
-        exc.status_code,
-        headers=getattr(exc, "headers", None),
+        error_body(_code_for(exc.status_code), str(exc.detail)), exc.status_code, headers=headers
     )
+
+
+class AllowedMethods:
+    """Every method some route answers at a path, for a 405's ``Allow``.
+
+    The router's own 405 names the methods of the first route whose path matched only."""
+
+    def __init__(self, routes: Iterable[BaseRoute]) -> None:
+        self._routes = [(route.path_regex, route.methods) for route in routes if isinstance(route, Route)]
+
+    def at(self, path: str) -> list[str]:
+        return sorted(
+            {method for regex, methods in self._routes if regex.match(path) for method in methods or ()}
+        )
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

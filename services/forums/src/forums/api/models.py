@@ -1,12 +1,15 @@
 """Request and response bodies of the forums API."""
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chorus_backbone.json_types import ACCEPTS_WHOLE_FLOAT
+
 
 class NewRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     moves: list[str] = Field(description="The room's log, in order.")
 
@@ -26,9 +29,9 @@ class RecordMoves(BaseModel):
 
 
 class NewRoom(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    album_id: int | None = Field(default=None, ge=1)
+    album_id: Annotated[int, Field(ge=1, le=2**53), ACCEPTS_WHOLE_FLOAT] | None = None
     title: str | None = Field(default=None, max_length=200)
 
 

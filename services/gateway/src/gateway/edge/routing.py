@@ -16,9 +16,10 @@ _OWNERS = (
 
 _PUBLIC = (
     ("POST", re.compile(r"^/api/users/auth/(signup|signin)$")),
-    ("GET", re.compile(r"^/api/music/albums(/\d+)?$")),
-    ("GET", re.compile(r"^/api/reviews/albums/\d+$")),
-    ("GET", re.compile(r"^/api/reviews/users/\d+$")),
+    # Any last segment: an id that is not one is the service's to refuse (404), not the edge's (401).
+    ("GET", re.compile(r"^/api/music/albums(/[^/]+)?$")),
+    ("GET", re.compile(r"^/api/reviews/albums/[^/]+$")),
+    ("GET", re.compile(r"^/api/reviews/users/[^/]+$")),
 )
 # Service credentials are checked by the owning service itself.
 _SERVICE_ONLY = re.compile(r"^/api/users/ratings/upd$")

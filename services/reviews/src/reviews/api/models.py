@@ -1,20 +1,27 @@
 """Request and response bodies of the reviews API."""
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chorus_backbone.json_types import ACCEPTS_WHOLE_FLOAT
 from reviews.domain.models import Album
-from reviews.domain.scores import REVIEW_TEXT_MAX, bucket_labels, to_score
+from reviews.domain.scores import MAX_SCORE, MIN_SCORE, REVIEW_TEXT_MAX, SCORE_STEP, bucket_labels, to_score
 from reviews.handlers.reading import RatingView
+
+Score = Annotated[
+    float,
+    Field(ge=MIN_SCORE, le=MAX_SCORE, multiple_of=SCORE_STEP, description="0.5 to 5.0 in steps of 0.5."),
+]
 
 
 class NewAlbum(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     title: str = Field(min_length=1, max_length=300)
     artist: str = Field(min_length=1, max_length=300)
-    year: int | None = Field(default=None, ge=1000, le=2100)
+    year: Annotated[int, Field(ge=1000, le=2100), ACCEPTS_WHOLE_FLOAT] | None = None
     genres: list[str] = Field(default_factory=list, max_length=10)
 
 
@@ -51,9 +58,9 @@ class AlbumDetail(AlbumOut):
 
 
 class RatingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    score: float = Field(description="0.5 to 5.0 in steps of 0.5.", examples=[4.5])
+    score: Score = Field(examples=[4.5])
     text: str | None = Field(default=None, max_length=REVIEW_TEXT_MAX)
     spoiler: bool = False
 
@@ -91,7 +98,9 @@ class RatingOut(BaseModel):
 
 
 class ScoreIn(BaseModel):
-    score: float
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    score: Score
 
 
 class Confirmation(BaseModel):

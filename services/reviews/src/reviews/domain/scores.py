@@ -4,13 +4,17 @@ from chorus_backbone.errors import ChorusError, ErrorKind
 
 MIN_HALF_STARS = 1
 MAX_HALF_STARS = 10
+MIN_SCORE = MIN_HALF_STARS / 2
+MAX_SCORE = MAX_HALF_STARS / 2
+SCORE_STEP = 0.5
 REVIEW_TEXT_MAX = 10_000
 
 
 def to_half_stars(score: float) -> int:
     """The score in half-stars; refuses anything off the half-star scale."""
     doubled = score * 2
-    if doubled != int(doubled) or not MIN_HALF_STARS <= doubled <= MAX_HALF_STARS:
+    # The range first: an infinite or NaN score fails it before it is made an integer.
+    if not MIN_HALF_STARS <= doubled <= MAX_HALF_STARS or doubled != int(doubled):
         raise ChorusError(ErrorKind.INVALID, "invalid_score", "a score is 0.5 to 5.0 in steps of 0.5")
     return int(doubled)
 

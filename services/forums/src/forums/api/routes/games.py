@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
+from chorus_backbone.api_docs import errors
 from chorus_backbone.request_auth import CurrentUser
 from forums.api.deps import Limit, Offset, RoomsHandler
 from forums.api.models import DiscoveredLobby, Lobby, NewRoom
@@ -13,7 +14,7 @@ router = APIRouter(prefix="/api/games", tags=["rooms"])
 Rating = Annotated[float | None, Query(ge=0, le=5)]
 
 
-@router.post("/create", response_model=Lobby)
+@router.post("/create", response_model=Lobby, responses=errors(404, 409))
 async def create(
     caller: CurrentUser, rooms: RoomsHandler, body: Annotated[NewRoom | None, Body()] = None
 ) -> Lobby:

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from chorus_backbone.api_docs import errors
 from chorus_backbone.request_auth import CurrentUser
 from forums.api.deps import Limit, Offset, RecordsHandler
 from forums.api.models import Confirmation, NewRecord, RecordMoves, RecordSummary
@@ -27,7 +28,7 @@ async def get_all(
     return [RecordSummary(id=record.id, datetime=record.saved_at) for record in found]
 
 
-@router.get("/get/{id}", response_model=RecordMoves)
+@router.get("/get/{id:int}", response_model=RecordMoves, responses=errors(404))
 async def get_one(
     id: Annotated[int, Path(ge=1, le=2**53)],
     caller: CurrentUser,

@@ -7,6 +7,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
 
+from chorus_backbone.api_docs import errors
 from chorus_backbone.request_auth import CurrentUser
 from reviews.api.cached import NOT_MODIFIED, cached_json
 from reviews.api.deps import AlbumId, CatalogHandler, Limit, Offset, Pages
@@ -41,7 +42,7 @@ async def search_albums(
     return await cached_json(request, pages, CATALOG, orjson.dumps(astuple(query)).decode(), render)
 
 
-@router.get("/albums/{album_id}", response_model=AlbumDetail, responses=NOT_MODIFIED)
+@router.get("/albums/{album_id:int}", response_model=AlbumDetail, responses={**NOT_MODIFIED, **errors(404)})
 async def album(request: Request, album_id: AlbumId, catalog: CatalogHandler, pages: Pages) -> Response:
     """One album with its rating histogram (0.5 … 5.0); ratings show within a second or so."""
 
@@ -51,7 +52,7 @@ async def album(request: Request, album_id: AlbumId, catalog: CatalogHandler, pa
     return await cached_json(request, pages, album_scope(album_id), "detail", render)
 
 
-@router.post("/albums", status_code=status.HTTP_201_CREATED, response_model=AlbumOut)
+@router.post("/albums", status_code=status.HTTP_201_CREATED, response_model=AlbumOut, responses=errors(409))
 async def add_album(body: NewAlbum, _: CurrentUser, catalog: CatalogHandler) -> AlbumOut:
     """Add an album to the catalog."""
     facts = AlbumFacts(title=body.title, artist=body.artist, year=body.year, genres=body.genres)

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
+from chorus_backbone.api_docs import errors
 from chorus_backbone.request_auth import CurrentUser
 from reviews.api.deps import AlbumId, Limit, Offset, RatingsHandler, ReadingHandler
 from reviews.api.models import Confirmation, LikeOut, RatingIn, RatingOut
@@ -16,21 +17,21 @@ UserId = Annotated[int, Path(ge=1, le=2**53)]
 ReviewId = Annotated[int, Path(ge=1, le=2**53)]
 
 
-@router.put("/albums/{album_id}", response_model=RatingOut)
+@router.put("/albums/{album_id:int}", response_model=RatingOut, responses=errors(404))
 async def rate(album_id: AlbumId, body: RatingIn, caller: CurrentUser, ratings: RatingsHandler) -> RatingOut:
     """Rate an album in half stars, optionally with a review; PUT again to change it."""
     rating = await ratings.rate(caller.user_id, album_id, body.score, body.text, body.spoiler)
     return RatingOut.of(RatingView(rating, caller.username))
 
 
-@router.delete("/albums/{album_id}", response_model=Confirmation)
+@router.delete("/albums/{album_id:int}", response_model=Confirmation, responses=errors(404))
 async def unrate(album_id: AlbumId, caller: CurrentUser, ratings: RatingsHandler) -> Confirmation:
     """Remove the caller's rating and review of an album."""
     await ratings.unrate(caller.user_id, album_id)
     return Confirmation(message="rating removed", id=album_id)
 
 
-@router.get("/albums/{album_id}", response_model=list[RatingOut])
+@router.get("/albums/{album_id:int}", response_model=list[RatingOut], responses=errors(404))
 async def album_reviews(
     album_id: AlbumId,
     reading: ReadingHandler,
@@ -43,7 +44,7 @@ async def album_reviews(
     return [RatingOut.of(view) for view in views]
 
 
-@router.get("/users/{user_id}", response_model=list[RatingOut])
+@router.get("/users/{user_id:int}", response_model=list[RatingOut], responses=errors(404))
 async def user_ratings(
     user_id: UserId, reading: ReadingHandler, limit: Limit = 20, offset: Offset = 0
 ) -> list[RatingOut]:
@@ -60,13 +61,13 @@ async def feed(
     return [RatingOut.of(view) for view in views]
 
 
-@router.post("/{review_id}/like", response_model=LikeOut)
+@router.post("/{review_id:int}/like", response_model=LikeOut, responses=errors(400, 404))
 async def like(review_id: ReviewId, caller: CurrentUser, ratings: RatingsHandler) -> LikeOut:
     """Like someone else's review (liking twice counts once)."""
     return LikeOut(message="liked", likes=await ratings.set_like(caller.user_id, review_id, True))
 
 
-@router.delete("/{review_id}/like", response_model=LikeOut)
+@router.delete("/{review_id:int}/like", response_model=LikeOut, responses=errors(400, 404))
 async def unlike(review_id: ReviewId, caller: CurrentUser, ratings: RatingsHandler) -> LikeOut:
     """Take a like back."""
     return LikeOut(message="unliked", likes=await ratings.set_like(caller.user_id, review_id, False))

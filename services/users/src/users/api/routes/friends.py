@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from chorus_backbone.api_docs import errors
 from chorus_backbone.request_auth import CurrentUser
 from users.api.deps import FriendsHandler, Limit, Offset
 from users.api.models import Confirmation, UserSummary
@@ -32,7 +33,7 @@ async def search(
     return _summaries(found)
 
 
-@router.post("/req/{id}", response_model=Confirmation)
+@router.post("/req/{id:int}", response_model=Confirmation, responses=errors(400, 404, 409))
 async def request_friend(id: UserId, caller: CurrentUser, friends: FriendsHandler) -> Confirmation:
     """Ask a user to be friends; if they already asked you, you become friends."""
     outcome = await friends.send_request(caller.user_id, id)
@@ -49,7 +50,7 @@ async def pending(
     return _summaries(await friends.pending_requests(caller.user_id, limit=limit, offset=offset))
 
 
-@router.post("/add", response_model=Confirmation)
+@router.post("/add", response_model=Confirmation, responses=errors(404))
 async def resolve(
     caller: CurrentUser,
     friends: FriendsHandler,
@@ -70,7 +71,7 @@ async def friend_list(
     return _summaries(await friends.friends(caller.user_id, limit=limit, offset=offset))
 
 
-@router.delete("/{id}", response_model=Confirmation)
+@router.delete("/{id:int}", response_model=Confirmation, responses=errors(404))
 async def unfriend(id: UserId, caller: CurrentUser, friends: FriendsHandler) -> Confirmation:
     """End a friendship."""
     await friends.remove_friend(caller.user_id, id)

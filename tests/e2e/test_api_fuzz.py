@@ -1,0 +1,97 @@
+"""Property-based fuzzing of the public API through the gateway (schemathesis, every check).
+
+Every operation of the gateway's own OpenAPI document, signed in, limits raised:
+first with a fixed seed (the same cases on every run), then a short run with a fresh
+seed (printed, so a failure can be replayed). No server error, no status or body the
+document does not declare, no invalid request accepted, no valid one refused.
+"""
+
+import asyncio
+import os
+import random
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from chorus_backbone.auth import TokenCodec
+from chorus_devinfra.pytest_plugin import Namespace
+from tests.e2e.conftest import System, running_system
+from users.settings import UsersSettings
+
+CONFIG = Path(__file__).parent / "fuzz" / "schemathesis.toml"
+UNLIMITED = 1_000_000
+FIXED_SEED = 20261130
+FIXED_EXAMPLES_PER_OPERATION = 25
+RANDOM_RUN_SECONDS = 30
+
+
+@pytest.fixture
+async def fuzzed_system(namespace: Namespace) -> AsyncIterator[System]:
+    async with running_system(
+        namespace,
+        gateway={"requests_per_minute_per_address": UNLIMITED, "requests_per_minute_per_user": UNLIMITED},
+        users={"signin_failures_per_account": UNLIMITED, "signin_failures_per_address": UNLIMITED},
+        forums_replicas=1,
+    ) as system:
+        yield system
+
+
+async def _signed_in(system: System) -> str:
+    credentials = {"username": "fuzzer", "password": "a fuzzing password"}
+    created = await system.gateway.post("/api/users/auth/signup", json=credentials)
+    assert created.status_code == 201, created.text
+    signed_in = await system.gateway.post("/api/users/auth/signin", json=credentials)
+    token: str = signed_in.json()["auth_token"]
+    return token
+
+
+async def _schemathesis(system: System, user_token: str, *options: str) -> tuple[int, str]:
+    keys = system.service_settings(UsersSettings).token_keys()
+    service_token = TokenCodec(keys).issue_service_token("forums")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--no-color",
+        "--config-file",
+        str(CONFIG),
+        "run",
+        f"{system.gateway_url}/openapi.json",
+        "--checks",
+        "all",
+        "--workers",
+        "2",
+        *options,
+        env={
+            **os.environ,
+            "CHORUS_FUZZ_USER_TOKEN": user_token,
+            "CHORUS_FUZZ_SERVICE_TOKEN": service_token,
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, output.decode(errors="replace")
+
+
+@pytest.mark.timeout(420)
+async def test_the_public_api_survives_fuzzing(fuzzed_system: System) -> None:
+    token = await _signed_in(fuzzed_system)
+    fixed_code, fixed_report = await _schemathesis(
+        fuzzed_system,
+        token,
+        "--seed",
+        str(FIXED_SEED),
+        "--generation-deterministic",
+        "--max-examples",
+        str(FIXED_EXAMPLES_PER_OPERATION),
+    )
+    assert fixed_code == 0, fixed_report
+    seed = random.randrange(2**31)
+    random_code, random_report = await _schemathesis(
+        fuzzed_system, token, "--seed", str(seed), "--max-time", str(RANDOM_RUN_SECONDS)
+    )
+    assert random_code == 0, f"seed {seed}:\n{random_report}"
