@@ -21,6 +21,7 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
+from starlette.websockets import WebSocket
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 WIRE_EXTENSION = "chorus.wire"
@@ -166,3 +167,13 @@ def wire_of(scope: Any) -> Wire | None:
     extensions = scope.get("extensions") or {}
     wire = extensions.get(WIRE_EXTENSION)
     return wire if isinstance(wire, Wire) else None
+
+
+async def refuse(websocket: WebSocket, code: int, reason: str) -> None:
+    """Turn a socket away with one of the contract's close codes.
+
+    Closed before its handshake, a socket is an HTTP 403 that no browser lets its page
+    read; accepted and closed at once, the client gets the code and can act on it.
+    """
+    await websocket.accept()
+    await websocket.close(code, reason)

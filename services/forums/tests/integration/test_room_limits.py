@@ -6,7 +6,7 @@ import sys
 
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 
 from chorus_devinfra.probes import eventually, read_topic
 from chorus_devinfra.process import free_port
@@ -39,8 +39,10 @@ async def test_presence_follows_members_and_the_room_closes_when_the_last_one_le
     events = {envelope.id: envelope for envelope in (Envelope.from_bytes(r.value) for r in records)}
     types = [envelope.type for envelope in events.values()]
 
-    with pytest.raises(InvalidStatus):  # refused before accept: the room is gone
+    with pytest.raises(ConnectionClosed) as gone:
         await forums_api.join(room_id, 3)
+    assert gone.value.rcvd is not None
+    assert gone.value.rcvd.code == CloseCode.UNKNOWN_ROOM
 
     assert {m["id"] for m in both["members"]} == {1, 2}
     assert [m["id"] for m in alone["members"]] == [1]
@@ -95,23 +97,34 @@ async def test_members_of_a_replica_that_dies_expire_from_the_room(
     await ada.close()
 
 
-async def test_bad_tokens_unknown_rooms_and_full_rooms_are_refused_before_accept(
+async def _refused_with(url: str) -> int | None:
+    """The close code a socket turned away at once gets (the contract's codes, readable by a browser)."""
+    async with connect(url, open_timeout=5) as socket:
+        with pytest.raises(ConnectionClosed) as closed:
+            await socket.recv()
+    return closed.value.rcvd.code if closed.value.rcvd else None
+
+
+async def test_bad_tokens_unknown_rooms_and_full_rooms_are_turned_away_with_their_close_codes(
     forums_api: ForumsApi, forums_settings: ForumsSettings
 ) -> None:
     room_id = await forums_api.open_room(1)
     base = forums_api.urls[0].replace("http://", "ws://") + "/api/games/wss/lobby/"
     url = f"{base}{room_id}"
-    for bad in (f"{url}?token=forged", url, f"{base}999999?token={forums_api.token(1)}"):
-        with pytest.raises(InvalidStatus) as refused:
-            await connect(bad, open_timeout=5)
-        assert refused.value.response.status_code == 403
+    token = forums_api.token(1)
+    assert await _refused_with(f"{url}?token=forged") == CloseCode.UNAUTHORIZED
+    assert await _refused_with(url) == CloseCode.UNAUTHORIZED
+    assert await _refused_with(f"{base}999999?token={token}") == CloseCode.UNKNOWN_ROOM
+    assert await _refused_with(f"{url}?token={token}&since=nope") == CloseCode.POLICY
 
     small = forums_settings.model_copy(update={"max_members_per_room": 1})
     async with serving(create_app(small)) as tiny:
         forums_api.urls.append(tiny)
         first, _ = await forums_api.join(room_id, 1, replica=2)
-        with pytest.raises(InvalidStatus):
-            await forums_api.join(room_id, 2, replica=2)
+        full = (
+            tiny.replace("http://", "ws://") + f"/api/games/wss/lobby/{room_id}?token={forums_api.token(2)}"
+        )
+        assert await _refused_with(full) == CloseCode.ROOM_FULL
         await first.close()
 
 

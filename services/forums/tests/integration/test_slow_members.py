@@ -20,8 +20,10 @@ from forums.testing import ForumsApi, RoomClient
 pytestmark = pytest.mark.integration
 
 ROUND = 250
-MAX_MESSAGES = 20_000
-TEXT = "x" * 900  # ~1 KB frames: the slow member's backlog passes its limit within a few hundred
+MAX_MESSAGES = 2_000
+# ~15 KB frames: the kernel's send buffer for the slow member (autotuned, up to a few MB)
+# fills within a round or two, long before the server's keepalive would give up on it.
+TEXT = "x" * 15_000
 
 
 async def _slow_reader(url: str) -> Any:
@@ -55,7 +57,13 @@ async def test_a_member_who_reads_slowly_is_closed_with_4408_resumes_and_the_oth
     forums_settings: ForumsSettings,
 ) -> None:
     settings = forums_settings.model_copy(
-        update={"member_buffer_bytes": 4096, "messages_per_second": 100_000.0, "message_burst": 100_000}
+        update={
+            "member_buffer_bytes": 4096,
+            "messages_per_second": 100_000.0,
+            "message_burst": 100_000,
+            "max_message_chars": 16_000,
+            "max_frame_bytes": 64 * 1024,
+        }
     )
     async with serving(create_app(settings)) as base, httpx.AsyncClient(base_url=base, timeout=30) as http:
         api = ForumsApi([http], [base], settings)

@@ -115,7 +115,7 @@ async def test_the_patch_sets_from_the_body_deletes_and_refuses_bad_input(review
     )
 
     assert from_body.json()["message"] == "rating updated"
-    assert (bad_score.status_code, bad_score.json()["error"]["code"]) == (422, "invalid_score")
+    assert (bad_score.status_code, bad_score.json()["error"]["fields"][0]["field"]) == (422, "query.score")
     assert no_score.status_code == 422
     assert deleted.json() == {"message": "rating deleted", "id": rating}
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "unknown_rating")

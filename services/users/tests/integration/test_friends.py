@@ -67,7 +67,7 @@ async def test_requests_to_yourself_to_nobody_and_twice_get_the_contract_errors(
 
     assert (to_self.status_code, to_self.json()["error"]["code"]) == (400, "cannot_befriend_self")
     assert (to_nobody.status_code, to_nobody.json()["error"]["code"]) == (404, "unknown_user")
-    assert not_an_id.status_code == 422
+    assert not_an_id.status_code == 404  # ids are integers: no user has this one
     assert first.status_code == 200
     assert (twice.status_code, twice.json()["error"]["code"]) == (409, "request_pending")
     assert no_token.status_code == 401

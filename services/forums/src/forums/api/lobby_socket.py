@@ -7,7 +7,7 @@ socket keeps only what it uses for as long as it stays.
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from chorus_backbone.websocket_wire import wire_of
+from chorus_backbone.websocket_wire import refuse, wire_of
 from chorus_schemas.live_room import CloseCode, presented_token, room_of_path
 from forums.handlers.room_session import Lobby, Refusal
 from forums.live.member import MemberConnections
@@ -31,17 +31,17 @@ class LobbySocket:
         since_text = websocket.query_params.get("since")
         since = int(since_text) if since_text is not None and since_text.isdigit() else None
         if since_text is not None and (since is None or since > MAX_MESSAGE_ID):
-            await websocket.close(CloseCode.POLICY, "since must be the id of a message")
+            await refuse(websocket, CloseCode.POLICY, "since must be the id of a message")
             return
         admission = await self.lobby.admit(
             presented_token(websocket.headers, websocket.query_params.get("token")), room_id
         )
         if isinstance(admission, Refusal):
-            await websocket.close(admission.code, admission.reason)
+            await refuse(websocket, admission.code, admission.reason)
             return
         wire = wire_of(scope)
         if wire is None:  # served by a server without chorus_backbone.serve's WebSocket protocol
-            await websocket.close(1011, "this server cannot serve live rooms")
+            await refuse(websocket, 1011, "this server cannot serve live rooms")
             return
         await websocket.accept()
         member = self.members.connect(

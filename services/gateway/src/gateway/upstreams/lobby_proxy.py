@@ -22,7 +22,7 @@ from starlette.websockets import WebSocket
 
 from chorus_backbone.auth import InvalidTokenError
 from chorus_backbone.errors import ChorusError, error_body
-from chorus_backbone.websocket_wire import Splice, Wire, wire_of
+from chorus_backbone.websocket_wire import Splice, Wire, refuse, wire_of
 from chorus_schemas.live_room import CloseCode, presented_token, room_of_path
 from gateway.edge.limits import EdgeLimiter
 from gateway.edge.tokens import TokenCache
@@ -194,7 +194,7 @@ class LobbyRelay:
                 raise InvalidTokenError("a token is required")
             user = self.tokens.user(token).subject
         except InvalidTokenError:
-            await websocket.close(CloseCode.UNAUTHORIZED, "a valid token is required")
+            await refuse(websocket, CloseCode.UNAUTHORIZED, "a valid token is required")
             return
         try:
             client = scope.get("client")
@@ -207,7 +207,7 @@ class LobbyRelay:
             return
         wire = wire_of(scope)
         if wire is None:  # served by a server without chorus_backbone.serve's WebSocket protocol
-            await websocket.close(1011, "this server cannot relay live rooms")
+            await refuse(websocket, 1011, "this server cannot relay live rooms")
             return
         query = {"token": token}
         if (since := websocket.query_params.get("since")) is not None:
@@ -215,7 +215,7 @@ class LobbyRelay:
         target = f"/api/games/wss/lobby/{room_id}?{urlencode(query)}"
         opened = await _open_upstream(self.pool, room_id, target)
         if isinstance(opened, CloseCode):
-            await websocket.close(opened, "room unavailable")
+            await refuse(websocket, opened, "room unavailable")
             return
         await _relay(websocket, wire, *opened)
 
