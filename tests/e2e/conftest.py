@@ -15,6 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from chorus_devinfra.probes import eventually
 from chorus_devinfra.process import free_port
 from chorus_devinfra.pytest_plugin import Namespace
 from chorus_devinfra.serving import serving
@@ -85,7 +86,9 @@ async def running_system(
         probe = System("", httpx.AsyncClient(), "", namespace, stack)
         gateway_settings = probe.gateway_settings(**(gateway or {}))
         gateway_app = create_gateway(gateway_settings)
-        gateway_url = await stack.enter_async_context(serving(gateway_app))
+        gateway_url = await stack.enter_async_context(
+            serving(gateway_app, head_limits=gateway_settings.head_limits())
+        )
         client = await stack.enter_async_context(httpx.AsyncClient(base_url=gateway_url, timeout=30))
         system = System(
             gateway_url, client, f"127.0.0.1:{gateway_settings.grpc_port}", namespace, stack, gateway_app
@@ -98,6 +101,8 @@ async def running_system(
         )
         for _ in range(forums_replicas):
             await system.start(create_forums, forums_settings(system))
+        # Ready when the gateway routes to every replica (they register over gRPC as they start).
+        await eventually(lambda: system.instances("forums"), lambda known: len(known) == forums_replicas)
         yield system
 
 

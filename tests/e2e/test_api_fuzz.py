@@ -61,6 +61,12 @@ async def _schemathesis(system: System, user_token: str, *options: str) -> tuple
         f"{system.gateway_url}/openapi.json",
         "--checks",
         "all",
+        # No DELETE here removes what its path's GET shows (DELETE /api/reviews/albums/{id}
+        # takes back the caller's rating, GET lists everyone's reviews of the album; the
+        # others remove a like or a friendship), so "still there after DELETE" does not apply.
+        # (The config file's per-check switch does not reach the stateful phase.)
+        "--exclude-checks",
+        "use_after_free",
         "--workers",
         "2",
         *options,

@@ -64,7 +64,7 @@ async def test_one_trace_follows_a_rating_from_the_gateway_into_the_albums_room(
         s for s in spans if s.kind is SpanKind.SERVER and _route(s) == "/api/{rest:path}" and "PUT" in s.name
     )
     in_trace = {s.context.span_id: s for s in spans if s.context.trace_id == edge.context.trace_id}
-    reviews = next(s for s in in_trace.values() if _route(s) == "/api/reviews/albums/{album_id}")
+    reviews = next(s for s in in_trace.values() if _route(s) == "/api/reviews/albums/{album_id:int}")
     producer = next(s for s in in_trace.values() if s.kind is SpanKind.PRODUCER)
     consumer = next(
         s for s in in_trace.values() if s.kind is SpanKind.CONSUMER and "ratings.events" in s.name

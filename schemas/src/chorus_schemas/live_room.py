@@ -25,6 +25,7 @@ class CloseCode(IntEnum):
 
     GOING_AWAY = 1001  # the replica is stopping: reconnect with since
     POLICY = 1008  # too many bad frames
+    MESSAGE_TOO_BIG = 1009  # a frame past the server's limit (chorus_backbone.serve)
     TRY_AGAIN = 1013  # no forums replica reachable now
     UNAUTHORIZED = 4401
     UNKNOWN_ROOM = 4404

@@ -15,12 +15,18 @@ from collections.abc import Awaitable, Callable
 import uvicorn
 from starlette.types import ASGIApp
 
+from chorus_backbone.request_heads import HeadLimits, head_guarded_protocol
+from chorus_backbone.settings import ServerSettings
 from chorus_backbone.websocket_wire import WireWebSocketProtocol
 
 logger = logging.getLogger(__name__)
 
 Drain = Callable[[], Awaitable[None]]
 DRAIN_SECONDS = 10.0
+# No client message is this large (a room frame is a few KiB at most): a larger one closes
+# its socket with 1009 (CloseCode.MESSAGE_TOO_BIG) before it is buffered whole (uvicorn's
+# default would take 16 MiB).
+MAX_SOCKET_MESSAGE_BYTES = 64 * 1024
 
 
 class DrainingServer(uvicorn.Server):
@@ -45,12 +51,18 @@ class DrainingServer(uvicorn.Server):
 
 
 def draining_server(
-    app: ASGIApp, *, host: str, port: int, graceful_seconds: int | None = None
+    app: ASGIApp,
+    *,
+    host: str,
+    port: int,
+    graceful_seconds: int | None = None,
+    head_limits: HeadLimits | None = None,
 ) -> DrainingServer:
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
+        http=head_guarded_protocol(head_limits or HeadLimits()),
         log_config=None,
         # One access line per request comes from the service itself (chorus_backbone.observability),
         # without the query string; uvicorn's would log a WebSocket's ?token= too.
@@ -58,12 +70,15 @@ def draining_server(
         lifespan="on",
         # Live rooms write frames encoded once for all their members (chorus_backbone.websocket_wire).
         ws=WireWebSocketProtocol,
+        ws_max_size=MAX_SOCKET_MESSAGE_BYTES,
         ws_per_message_deflate=False,
         timeout_graceful_shutdown=graceful_seconds,
     )
     return DrainingServer(config, drain=getattr(getattr(app, "state", None), "drain", None))
 
 
-def run(app: ASGIApp, *, host: str, port: int) -> None:
+def run(app: ASGIApp, settings: ServerSettings) -> None:
     """Serve until SIGTERM or SIGINT (what every service's ``python -m`` entry point runs)."""
-    draining_server(app, host=host, port=port, graceful_seconds=20).run()
+    draining_server(
+        app, host=settings.host, port=settings.port, graceful_seconds=20, head_limits=settings.head_limits()
+    ).run()

@@ -6,6 +6,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chorus_backbone.auth import TokenKeys
+from chorus_backbone.request_heads import HeadLimits
 
 MIN_SECRET_CHARS = 32
 
@@ -55,14 +56,32 @@ class RedisSettings(BaseSettings):
     )
 
 
-class ServiceSettings(TokenSettings, RedisSettings):
+class ServerSettings(BaseSettings):
+    """Where a process listens, and how its HTTP server treats connections that stall."""
+
+    model_config = SettingsConfigDict(env_prefix="CHORUS_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    waiting_connections_per_address: int = Field(
+        default=256,
+        ge=1,
+        description="Connections one address may have waiting to send a request head; more are closed.",
+    )
+    request_head_seconds: float = Field(
+        default=10.0, gt=0, description="How long a connection may take to send a request's head."
+    )
+
+    def head_limits(self) -> HeadLimits:
+        return HeadLimits(self.waiting_connections_per_address, self.request_head_seconds)
+
+
+class ServiceSettings(TokenSettings, RedisSettings, ServerSettings):
     """Where a service finds its parts. Defaults match the native local set-up (`just up`)."""
 
     model_config = SettingsConfigDict(env_prefix="CHORUS_", extra="ignore")
 
     service_name: str = "chorus"
-    host: str = "127.0.0.1"
-    port: int = 8000
     kafka_bootstrap: str = "127.0.0.1:9092"
     mongodb_url: str = "mongodb://127.0.0.1:27017/?retryWrites=false"
     mongodb_database: str = "chorus"

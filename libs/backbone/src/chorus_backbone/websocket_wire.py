@@ -25,6 +25,7 @@ from starlette.websockets import WebSocket
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 WIRE_EXTENSION = "chorus.wire"
+LINGER_SECONDS = 2.0
 
 _TEXT = 0x81  # FIN + text opcode
 
@@ -107,8 +108,14 @@ class Wire:
             transport.resume_reading()
 
     def close(self) -> None:
-        """Drop the connection at once (a spliced relay whose other side went away)."""
-        self._protocol.transport.close()
+        """End a spliced relay whose other side went away, letting the peer read what it was sent.
+
+        Closed at once with input still unread, a connection is reset, and the peer may lose
+        the close frame just relayed to it (a client cut off mid-way through a frame too large
+        for the far side, say). So: send end-of-stream, drop whatever still comes in, and
+        close after a short linger, or when the peer closes first.
+        """
+        self._protocol.linger_close()
 
 
 class WireWebSocketProtocol(WebSocketsSansIOProtocol):
@@ -117,6 +124,38 @@ class WireWebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._splice: Splice | None = None
+        self._discarding = False
+
+    def linger_close(self) -> None:
+        """Close, after the peer has had a moment to read what was sent; its input is dropped.
+
+        Closed with input still unread, a TCP connection is reset, and the reset can
+        overtake the close frame written just before it."""
+        self._discarding = True
+        transport = self.transport
+        if transport.is_closing():
+            return
+        if not transport.can_write_eof():
+            transport.close()
+            return
+        transport.write_eof()
+        transport.resume_reading()
+        self.loop.call_later(LINGER_SECONDS, transport.close)
+
+    def handle_parser_exception(self) -> None:
+        # A frame past the size limit, or bytes that are no WebSocket frame: the client is
+        # told why (1009, 1002) and still sending, so its close frame must not be reset away.
+        assert self.conn.close_sent is not None
+        self.queue.put_nowait(
+            {
+                "type": "websocket.disconnect",
+                "code": self.conn.close_sent.code,
+                "reason": self.conn.close_sent.reason,
+            }
+        )
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        self.linger_close()
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
@@ -133,6 +172,8 @@ class WireWebSocketProtocol(WebSocketsSansIOProtocol):
             self.transport.resume_reading()
 
     def data_received(self, data: bytes) -> None:
+        if self._discarding:
+            return
         if self._splice is not None:
             self._splice.received(data)
             return

@@ -25,7 +25,7 @@ def run() -> None:
     from analytics.api.app import create_app  # noqa: PLC0415
 
     settings = AnalyticsSettings()
-    serve(create_app(settings), host=settings.host, port=settings.port)
+    serve(create_app(settings), settings)
 
 
 async def _report(hours: int, top: int) -> Report:

@@ -7,7 +7,7 @@ from forums.settings import ForumsSettings
 
 def main() -> None:
     settings = ForumsSettings()
-    run(create_app(settings), host=settings.host, port=settings.port)
+    run(create_app(settings), settings)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from gateway.settings import GatewaySettings
 
 def main() -> None:
     settings = GatewaySettings()
-    run(create_app(settings), host=settings.host, port=settings.port)
+    run(create_app(settings), settings)
 
 
 if __name__ == "__main__":

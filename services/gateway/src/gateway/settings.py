@@ -3,14 +3,13 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from chorus_backbone.settings import RedisSettings, TokenSettings
+from chorus_backbone.settings import RedisSettings, ServerSettings, TokenSettings
 
 
-class GatewaySettings(TokenSettings, RedisSettings):
+class GatewaySettings(TokenSettings, RedisSettings, ServerSettings):
     model_config = SettingsConfigDict(env_prefix="CHORUS_GATEWAY_", extra="ignore")
 
     service_name: str = "gateway"
-    host: str = "127.0.0.1"
     port: int = 8100
     grpc_port: int = Field(default=50050, description="The registry and gRPC health.")
     users_url: str | None = "http://127.0.0.1:8101"

@@ -7,7 +7,7 @@ from reviews.settings import ReviewsSettings
 
 def main() -> None:
     settings = ReviewsSettings()
-    run(create_app(settings), host=settings.host, port=settings.port)
+    run(create_app(settings), settings)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from users.settings import UsersSettings
 
 def main() -> None:
     settings = UsersSettings()
-    run(create_app(settings), host=settings.host, port=settings.port)
+    run(create_app(settings), settings)
 
 
 if __name__ == "__main__":

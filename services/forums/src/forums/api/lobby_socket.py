@@ -56,7 +56,11 @@ class LobbySocket:
         try:
             await session.join(since)
             while True:
-                refusal = await session.receive(await websocket.receive_text())
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                refusal = await (session.receive(text) if text is not None else session.receive_binary())
                 if refusal is not None:
                     await websocket.close(refusal.code, refusal.reason)
                     break

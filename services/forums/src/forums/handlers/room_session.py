@@ -216,6 +216,10 @@ class RoomSession:
             return await self._refuse(error.code, error.message)
         return None
 
+    async def receive_binary(self) -> Refusal | None:
+        """A binary frame: this room speaks JSON text only."""
+        return await self._refuse("bad_frame", "frames are JSON text, not binary")
+
     async def _refuse(self, code: str, message: str) -> Refusal | None:
         await self.member.send(error_frame(code, message))
         return Refusal(CloseCode.POLICY, "too many bad frames") if self.strikes.strike() else None

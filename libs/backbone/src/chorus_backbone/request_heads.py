@@ -1,0 +1,105 @@
+"""Connections that never finish their request head are closed, and one address holds only so many.
+
+uvicorn waits for a request's head (request line and headers) as long as the client
+likes: a client opening thousands of connections and sending half a head each (or
+nothing) holds as many sockets and file descriptors, and starves everyone else. Here
+a connection has ``head_timeout_seconds`` to send each head, and one client address may
+have at most ``per_address`` connections waiting for theirs; past that its new
+connections are closed at once. Connections past their head (requests being served,
+WebSockets once upgraded) are not counted.
+"""
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+
+@dataclass(frozen=True)
+class HeadLimits:
+    per_address: int = 256
+    head_timeout_seconds: float = 10.0
+
+
+class WaitingHeads:
+    """Per client address, the connections still waiting for a request head."""
+
+    def __init__(self, per_address: int) -> None:
+        self.per_address = per_address
+        self._waiting: Counter[str] = Counter()
+
+    def admit(self, address: str) -> bool:
+        if self._waiting[address] >= self.per_address:
+            return False
+        self._waiting[address] += 1
+        return True
+
+    def release(self, address: str) -> None:
+        self._waiting[address] -= 1
+        if self._waiting[address] <= 0:
+            del self._waiting[address]
+
+
+class HeadGuardedProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP protocol, with a deadline for each request head and a cap per address."""
+
+    waiting: WaitingHeads
+    head_timeout_seconds: float
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._address = "unknown"
+        self._awaiting_head = False
+        self._head_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._address = self.client[0] if self.client else "unknown"
+        self._await_head()
+
+    def on_headers_complete(self) -> None:
+        self._head_arrived()
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._await_head()  # a kept-alive connection's next request
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._head_arrived()
+        super().connection_lost(exc)
+
+    def _await_head(self) -> None:
+        if self._awaiting_head:
+            return
+        if not self.waiting.admit(self._address):
+            self.transport.close()
+            return
+        self._awaiting_head = True
+        self._head_deadline = self.loop.call_later(self.head_timeout_seconds, self._head_too_late)
+
+    def _head_arrived(self) -> None:
+        if not self._awaiting_head:
+            return
+        self._awaiting_head = False
+        self.waiting.release(self._address)
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _head_too_late(self) -> None:
+        self._head_deadline = None
+        self._head_arrived()
+        self.transport.close()
+
+
+def head_guarded_protocol(limits: HeadLimits) -> type[HeadGuardedProtocol]:
+    """The protocol class for one server: its own count of waiting connections per address."""
+    return type(
+        "HeadGuardedProtocol",
+        (HeadGuardedProtocol,),
+        {"waiting": WaitingHeads(limits.per_address), "head_timeout_seconds": limits.head_timeout_seconds},
+    )
