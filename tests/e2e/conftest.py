@@ -113,6 +113,16 @@ async def system_without_forums(namespace: Namespace) -> AsyncIterator[System]:
         yield system
 
 
+@pytest.fixture(scope="session")
+async def shared_system(shared_namespace: Namespace) -> AsyncIterator[System]:
+    """One whole system for the tests that only call the public API with names of their own
+    (as they would a deployed gateway): starting one per test would cost seconds each."""
+    # All of them come from one address: the limits are for tests of their own.
+    unlimited = {"requests_per_minute_per_address": 1_000_000, "requests_per_minute_per_user": 1_000_000}
+    async with running_system(shared_namespace, gateway=unlimited, forums_replicas=2) as system:
+        yield system
+
+
 @pytest.fixture
 async def system(namespace: Namespace) -> AsyncIterator[System]:
     async with running_system(namespace, forums_replicas=2) as system:
@@ -156,5 +166,5 @@ def edge(request: pytest.FixtureRequest) -> Iterator[Edge]:
     if (url := external_gateway()) is not None:
         yield Edge(url.rstrip("/"), uuid4().hex[:6])
     else:
-        system: System = request.getfixturevalue("system")
-        yield Edge(system.gateway_url, "")
+        system: System = request.getfixturevalue("shared_system")
+        yield Edge(system.gateway_url, uuid4().hex[:6])

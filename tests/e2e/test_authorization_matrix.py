@@ -151,11 +151,13 @@ async def _account(gateway: httpx.AsyncClient, username: str) -> tuple[int, str]
 
 async def _world(system: System) -> World:
     gateway = system.gateway
-    ada, ada_token = await _account(gateway, "ada_matrix")
-    bob, bob_token = await _account(gateway, "bob_matrix")
+    unique = uuid4().hex[:8]
+    ada_name = f"ada{unique}"
+    ada, ada_token = await _account(gateway, ada_name)
+    bob, bob_token = await _account(gateway, f"bob{unique}")
     as_bob = {"Authorization": f"Bearer {bob_token}"}
     album = await gateway.post(
-        "/api/music/albums", json={"title": "Matrix", "artist": "Table"}, headers=as_bob
+        "/api/music/albums", json={"title": f"Matrix {unique}", "artist": "Table"}, headers=as_bob
     )
     review = await gateway.put(
         f"/api/reviews/albums/{album.json()['id']}", json={"score": 5.0, "text": "bob's"}, headers=as_bob
@@ -164,7 +166,7 @@ async def _world(system: System) -> World:
     keys = system.service_settings(UsersSettings).token_keys()
     return World(
         ada=ada,
-        ada_name="ada_matrix",
+        ada_name=ada_name,
         ada_token=ada_token,
         bob=bob,
         bob_token=bob_token,
@@ -176,7 +178,10 @@ async def _world(system: System) -> World:
     )
 
 
-async def test_every_operation_answers_each_kind_of_credential_as_the_contract_says(system: System) -> None:
+async def test_every_operation_answers_each_kind_of_credential_as_the_contract_says(
+    shared_system: System,
+) -> None:
+    system = shared_system
     world = await _world(system)
     gateway = system.gateway
     document = (await gateway.get("/openapi.json")).json()
@@ -204,7 +209,8 @@ async def test_every_operation_answers_each_kind_of_credential_as_the_contract_s
     assert wrong == []
 
 
-async def test_another_users_token_never_reaches_the_callers_resources(system: System) -> None:
+async def test_another_users_token_never_reaches_the_callers_resources(shared_system: System) -> None:
+    system = shared_system
     world = await _world(system)
     gateway = system.gateway
     as_ada = {"Authorization": f"Bearer {world.ada_token}"}
@@ -251,8 +257,9 @@ async def _close_code(url: str) -> int | None:
 
 
 async def test_the_live_room_refuses_bad_tokens_and_moderation_by_anyone_but_its_creator(
-    system: System,
+    shared_system: System,
 ) -> None:
+    system = shared_system
     world = await _world(system)
     gateway = system.gateway
     room = await gateway.post(

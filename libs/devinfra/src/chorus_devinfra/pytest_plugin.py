@@ -104,15 +104,25 @@ class Namespace:
         return settings_class(**{**values, **overrides})
 
 
-@pytest.fixture
-def namespace(infra: Parts, request: pytest.FixtureRequest) -> Namespace:
-    slug = re.sub(r"[^a-z0-9]", "", request.node.name.lower())[:20]
+def _namespace(infra: Parts, name: str) -> Namespace:
+    slug = re.sub(r"[^a-z0-9]", "", name.lower())[:20]
     return Namespace(
         token=f"{slug}_{uuid4().hex[:8]}",
         kafka_bootstrap=infra.kafka_bootstrap,
         mongo_url=infra.mongo_url(TEST_STORE),
         redis_url=infra.redis_url,
     )
+
+
+@pytest.fixture
+def namespace(infra: Parts, request: pytest.FixtureRequest) -> Namespace:
+    return _namespace(infra, request.node.name)
+
+
+@pytest.fixture(scope="session")
+def shared_namespace(infra: Parts) -> Namespace:
+    """Names for what tests share across the session (each test keeps its own names inside)."""
+    return _namespace(infra, "shared")
 
 
 @pytest.fixture
