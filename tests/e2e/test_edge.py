@@ -152,6 +152,24 @@ async def test_huge_bodies_are_413_and_cors_follows_settings(system: System) -> 
     assert "access-control-allow-origin" not in foreign.headers
 
 
+async def test_a_body_that_trickles_in_is_408_and_its_connection_closed(system: System) -> None:
+    settings = system.gateway_settings(grpc_port=free_port(), request_body_seconds=1.0)
+    async with serving(create_gateway(settings)) as url:
+        host, port = url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        head = (
+            "POST /api/users/auth/signin HTTP/1.1\r\n"
+            f"Host: {host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+        )
+        writer.write(head.encode() + b'{"user')  # and then nothing more
+        answer = await asyncio.wait_for(reader.read(), 15)  # up to the server's close
+        writer.close()
+
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 408 Request Timeout", answer
+    assert b'"code":"body_too_slow"' in rest
+
+
 async def test_close_codes_from_the_room_pass_through_the_gateway(system: System) -> None:
     gateway = system.gateway
     password = "a-long-and-decent-passphrase"

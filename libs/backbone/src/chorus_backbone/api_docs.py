@@ -16,6 +16,7 @@ _MEANINGS = {
     401: "No token, or one that is malformed, expired or wrongly signed.",
     403: "Not yours, or not allowed with these credentials.",
     404: "No such resource (or not one the caller may see).",
+    408: "The body did not arrive in time.",
     409: "Conflicts with what exists.",
     413: "The body is larger than allowed.",
     422: "The input did not validate; `fields` names the failing ones.",

@@ -58,7 +58,11 @@ class GatewayParts:
             self.http, self.pool, own={"openapi": "3.1.0", "info": {"version": "0.1.0"}, "paths": {}}
         )
         self.edge = ApiEdge(
-            self.token_cache, self.limiter, self.forwarder, max_body_bytes=settings.max_body_bytes
+            self.token_cache,
+            self.limiter,
+            self.forwarder,
+            max_body_bytes=settings.max_body_bytes,
+            body_seconds=settings.request_body_seconds,
         )
         self.pool.start()
         self.limiter.start()

@@ -31,6 +31,9 @@ class GatewaySettings(TokenSettings, RedisSettings, ServerSettings):
     requests_per_minute_per_address: int = Field(default=600, ge=1)
     requests_per_minute_per_user: int = Field(default=300, ge=1)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    request_body_seconds: float = Field(
+        default=30.0, gt=0, description="How long a request's body may take to arrive; past it, 408."
+    )
     cors_origins: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
     log_json: bool = True

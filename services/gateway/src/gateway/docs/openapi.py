@@ -29,11 +29,12 @@ def _namespaced(service: str, document: dict[str, Any]) -> tuple[dict[str, Any],
 
 
 def _with_edge_errors(paths: dict[str, Any]) -> dict[str, Any]:
-    """Every operation can also be refused at the edge: past a limit, or with its service away."""
+    """Every operation can also be refused at the edge: past a limit, with its service away,
+    or (with a body) when the body is too slow to arrive."""
     for operations in paths.values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            for status in (429, 503):
+            for status in (429, 503, *((408,) if "requestBody" in operation else ())):
                 responses.setdefault(str(status), error_response(status))
     return paths
 

@@ -8,6 +8,7 @@ shape. One access line per request, at DEBUG unless the answer is a server error
 the query string (which may hold a token) is never logged.
 """
 
+import asyncio
 import logging
 import time
 
@@ -57,6 +58,9 @@ _IDENTITY_PREFIX = b"x-chorus-"
 _MAX_REQUEST_ID = 128
 
 
+_BODY_LEFT_UNREAD = frozenset({408, 413})
+
+
 class _RefusedError(Exception):
     def __init__(self, status: int, code: str, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
@@ -70,12 +74,19 @@ class ApiEdge:
     """Checks a proxied request at the edge and hands it to the owning service."""
 
     def __init__(
-        self, tokens: TokenCache, limiter: EdgeLimiter, forwarder: Forwarder, *, max_body_bytes: int
+        self,
+        tokens: TokenCache,
+        limiter: EdgeLimiter,
+        forwarder: Forwarder,
+        *,
+        max_body_bytes: int,
+        body_seconds: float,
     ) -> None:
         self.tokens = tokens
         self.limiter = limiter
         self.forwarder = forwarder
         self.max_body_bytes = max_body_bytes
+        self.body_seconds = body_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -153,10 +164,21 @@ class ApiEdge:
         return self.tokens.user(token).subject
 
     async def _body(self, receive: Receive, length: int | None) -> bytes:
+        """The whole body, read here before forwarding: a body that trickles in holds only this
+        connection, and only until ``body_seconds`` (then 408)."""
         if length is not None and length > self.max_body_bytes:
             raise _RefusedError(
                 413, "body_too_large", f"request bodies are limited to {self.max_body_bytes} bytes"
             )
+        try:
+            async with asyncio.timeout(self.body_seconds):
+                return await self._read_body(receive)
+        except TimeoutError:
+            raise _RefusedError(
+                408, "body_too_slow", f"the request body did not arrive within {self.body_seconds:g} s"
+            ) from None
+
+    async def _read_body(self, receive: Receive) -> bytes:
         chunks = []
         size = 0
         while True:
@@ -204,5 +226,7 @@ async def _answer(send: Send, refusal: _RefusedError, echo: list[tuple[bytes, by
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *echo]
     if refusal.retry_after is not None:
         headers.append((b"retry-after", str(max(1, refusal.retry_after)).encode()))
+    if refusal.status in _BODY_LEFT_UNREAD:
+        headers.append((b"connection", b"close"))  # the rest of the body must not read as a next request
     await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
