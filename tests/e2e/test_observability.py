@@ -2,6 +2,7 @@
 
 import asyncio
 from typing import Any
+from uuid import uuid4
 
 import orjson
 import pytest
@@ -31,13 +32,17 @@ def _route(span: ReadableSpan) -> str | None:
 
 
 async def test_one_trace_follows_a_rating_from_the_gateway_into_the_albums_room(
-    system: System, finished_spans: InMemorySpanExporter
+    shared_system: System, finished_spans: InMemorySpanExporter
 ) -> None:
+    system = shared_system
     gateway = system.gateway
-    ada, bob = await _token(system, "ada"), await _token(system, "bob")
+    unique = uuid4().hex[:8]
+    ada, bob = await _token(system, f"ada{unique}"), await _token(system, f"bob{unique}")
     album = (
         await gateway.post(
-            "/api/music/albums", json={"title": "Dummy", "artist": "Portishead"}, headers={"auth_token": ada}
+            "/api/music/albums",
+            json={"title": f"Dummy {unique}", "artist": "Portishead"},
+            headers={"auth_token": ada},
         )
     ).json()["id"]
     room = (
@@ -91,16 +96,18 @@ async def _next_event(socket: Any) -> dict[str, Any]:
             return frame
 
 
-async def test_the_metrics_move_as_the_journey_runs(system: System) -> None:
+async def test_the_metrics_move_as_the_journey_runs(shared_system: System) -> None:
+    system = shared_system
     gateway = system.gateway
+    unique = uuid4().hex[:8]
     # Every in-process service shares the test process's registry, so earlier tests have
     # moved these counters too: this journey is measured as the change it makes.
     before = (await gateway.get("/metrics")).text
-    ada = await _token(system, "ada")
+    ada = await _token(system, f"ada{unique}")
     album = (
         await gateway.post(
             "/api/music/albums",
-            json={"title": "Mezzanine", "artist": "Massive Attack"},
+            json={"title": f"Mezzanine {unique}", "artist": "Massive Attack"},
             headers={"auth_token": ada},
         )
     ).json()["id"]

@@ -27,9 +27,9 @@ async def _targets(system: System) -> dict[str, list[str]]:
 
 
 async def test_prometheus_scrapes_every_service_and_replica_and_loads_the_alert_rules(
-    system: System, tmp_path: Path
+    shared_system: System, tmp_path: Path
 ) -> None:
-    targets = await _targets(system)
+    targets = await _targets(shared_system)
     port = free_port()
     prometheus = prometheus_process(
         prometheus_config(targets, scrape_seconds=1), port=port, state_dir=tmp_path
