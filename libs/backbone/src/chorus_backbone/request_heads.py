@@ -4,9 +4,11 @@ uvicorn waits for a request's head (request line and headers) as long as the cli
 likes: a client opening thousands of connections and sending half a head each (or
 nothing) holds as many sockets and file descriptors, and starves everyone else. Here
 a connection has ``head_timeout_seconds`` to send each head, and one client address may
-have at most ``per_address`` connections waiting for theirs; past that its new
-connections are closed at once. Connections past their head (requests being served,
-WebSockets once upgraded) are not counted.
+have at most ``per_address`` new connections waiting for their first; past that its
+new connections are closed at once. Connections past their head (requests being
+served, WebSockets once upgraded) are not counted, nor are kept-alive connections
+between requests (a proxy's pool holds many from one address; they only get the
+deadline, and uvicorn closes idle ones after its keep-alive timeout).
 """
 
 import asyncio
@@ -19,7 +21,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 @dataclass(frozen=True)
 class HeadLimits:
-    per_address: int = 256
+    per_address: int = 1024
     head_timeout_seconds: float = 10.0
 
 
@@ -51,12 +53,17 @@ class HeadGuardedProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._address = "unknown"
+        self._counted = False
         self._awaiting_head = False
         self._head_deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._address = self.client[0] if self.client else "unknown"
+        if not self.waiting.admit(self._address):
+            self.transport.close()
+            return
+        self._counted = True
         self._await_head()
 
     def on_headers_complete(self) -> None:
@@ -65,8 +72,10 @@ class HeadGuardedProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if not self.transport.is_closing():
-            self._await_head()  # a kept-alive connection's next request
+        # A kept-alive connection waits for its next request's head, unless that request
+        # came pipelined behind this one and has just started.
+        if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
+            self._await_head()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._head_arrived()
@@ -75,17 +84,16 @@ class HeadGuardedProtocol(HttpToolsProtocol):
     def _await_head(self) -> None:
         if self._awaiting_head:
             return
-        if not self.waiting.admit(self._address):
-            self.transport.close()
-            return
         self._awaiting_head = True
         self._head_deadline = self.loop.call_later(self.head_timeout_seconds, self._head_too_late)
 
     def _head_arrived(self) -> None:
+        if self._counted:
+            self._counted = False
+            self.waiting.release(self._address)
         if not self._awaiting_head:
             return
         self._awaiting_head = False
-        self.waiting.release(self._address)
         if self._head_deadline is not None:
             self._head_deadline.cancel()
             self._head_deadline = None

@@ -64,9 +64,9 @@ class ServerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     waiting_connections_per_address: int = Field(
-        default=256,
+        default=1024,
         ge=1,
-        description="Connections one address may have waiting to send a request head; more are closed.",
+        description="New connections one address may have waiting to send a request head; more are closed.",
     )
     request_head_seconds: float = Field(
         default=10.0, gt=0, description="How long a connection may take to send a request's head."
