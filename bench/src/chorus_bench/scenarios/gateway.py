@@ -71,6 +71,13 @@ def wrk(url: str, token: str, plan: Plan) -> dict[str, object]:
         "p99_ms": _millis(percentiles["99"]) if "99" in percentiles else None,
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
         "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
+        # Which kind: refused or reset connections are the server's doing; timeouts are wrk's
+        # own 2 s limit on a response.
+        "socket_errors_by_kind": dict(
+            zip(("connect", "read", "write", "timeout"), (int(n) for n in errors.groups()), strict=True)
+        )
+        if errors
+        else {},
     }
 
 
@@ -190,7 +197,8 @@ def _crowd_and_outage(stack: Stack, gateway: str, token: str, crowd: Plan, plan:
     )
     print(
         f"  {crowd.connections} connections: {metrics['requests_per_s']:,.0f} req/s, "
-        f"{metrics['non_2xx']} non-2xx, {metrics['socket_errors']} socket errors",
+        f"{metrics['non_2xx']} non-2xx, {metrics['socket_errors']} socket errors "
+        f"{metrics['socket_errors_by_kind'] or ''}",
         flush=True,
     )
     stack.redis.kill()
