@@ -113,13 +113,31 @@ async def system_without_forums(namespace: Namespace) -> AsyncIterator[System]:
         yield system
 
 
-@pytest.fixture(scope="session")
-async def shared_system(shared_namespace: Namespace) -> AsyncIterator[System]:
-    """One whole system for the tests that only call the public API with names of their own
-    (as they would a deployed gateway): starting one per test would cost seconds each."""
-    # All of them come from one address: the limits are for tests of their own.
+SHARED_SERVICES = {"users": 1, "reviews": 1, "forums": 2}
+
+
+@pytest.fixture
+async def shared_system(namespace: Namespace) -> AsyncIterator[System]:
+    """A whole system for the tests that only call the public API with names of their own (as
+    they would a deployed gateway), limits raised; it starts once the gateway routes to every
+    service and they answer.
+
+    One system for the whole session would save seconds per test, but a test that blocks
+    the event loop (a synchronous subprocess) starves in-process services it does not own,
+    and the next test found them refusing."""
     unlimited = {"requests_per_minute_per_address": 1_000_000, "requests_per_minute_per_user": 1_000_000}
-    async with running_system(shared_namespace, gateway=unlimited, forums_replicas=2) as system:
+    async with running_system(namespace, gateway=unlimited, forums_replicas=2) as system:
+
+        async def routed() -> dict[str, int]:
+            return {service: len(await system.instances(service)) for service in SHARED_SERVICES}
+
+        async def answering() -> tuple[int, int]:
+            incomplete = await system.gateway.post("/api/users/auth/signup", json={"username": "nobody"})
+            catalog = await system.gateway.get("/api/music/albums", params={"limit": 1})
+            return incomplete.status_code, catalog.status_code
+
+        await eventually(routed, lambda counts: counts == SHARED_SERVICES)
+        await eventually(answering, lambda statuses: statuses == (422, 200), timeout=60)
         yield system
 
 

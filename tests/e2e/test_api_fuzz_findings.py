@@ -21,7 +21,8 @@ ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorResponse"}
 
 async def _auth(gateway: httpx.AsyncClient, username: str) -> dict[str, str]:
     credentials = {"username": username, "password": PASSWORD}
-    assert (await gateway.post("/api/users/auth/signup", json=credentials)).status_code == 201
+    created = await gateway.post("/api/users/auth/signup", json=credentials)
+    assert created.status_code == 201, created.text
     signed = await gateway.post("/api/users/auth/signin", json=credentials)
     return {"Authorization": f"Bearer {signed.json()['auth_token']}"}
 

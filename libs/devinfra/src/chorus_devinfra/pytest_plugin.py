@@ -119,12 +119,6 @@ def namespace(infra: Parts, request: pytest.FixtureRequest) -> Namespace:
     return _namespace(infra, request.node.name)
 
 
-@pytest.fixture(scope="session")
-def shared_namespace(infra: Parts) -> Namespace:
-    """Names for what tests share across the session (each test keeps its own names inside)."""
-    return _namespace(infra, "shared")
-
-
 @pytest.fixture
 async def mongo_database(namespace: Namespace) -> AsyncIterator[Database]:
     """This test's own database on the MongoDB-wire server, dropped afterwards."""

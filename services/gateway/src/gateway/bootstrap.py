@@ -18,6 +18,11 @@ from gateway.upstreams.lobby_proxy import LobbyRelay
 from gateway.upstreams.pool import UpstreamPool
 from gateway.upstreams.registry import RegistryStore, registry_server
 
+# An idle pooled connection is dropped before the service's own idle timeout (uvicorn's
+# keep-alive, 5 s) closes it: a request sent on a connection the service is closing fails,
+# and one that is not idempotent cannot be tried again elsewhere (a 503 for the client).
+UPSTREAM_KEEPALIVE_SECONDS = 4.0
+
 
 @dataclass
 class GatewayParts:
@@ -43,7 +48,9 @@ class GatewayParts:
         # aiohttp's client belongs to the running loop, so it is made here and not in bootstrap.
         self.http = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
-                limit=settings.upstream_connections, limit_per_host=settings.upstream_connections
+                limit=settings.upstream_connections,
+                limit_per_host=settings.upstream_connections,
+                keepalive_timeout=UPSTREAM_KEEPALIVE_SECONDS,
             ),
             timeout=aiohttp.ClientTimeout(
                 total=settings.upstream_timeout_seconds,
