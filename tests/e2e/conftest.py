@@ -114,6 +114,8 @@ async def system_without_forums(namespace: Namespace) -> AsyncIterator[System]:
 
 
 SHARED_SERVICES = {"users": 1, "reviews": 1, "forums": 2}
+# The gateway's limits raised, for tests whose many requests all come from one address.
+UNLIMITED_REQUESTS = {"requests_per_minute_per_address": 1_000_000, "requests_per_minute_per_user": 1_000_000}
 
 
 @pytest.fixture
@@ -125,8 +127,7 @@ async def shared_system(namespace: Namespace) -> AsyncIterator[System]:
     One system for the whole session would save seconds per test, but a test that blocks
     the event loop (a synchronous subprocess) starves in-process services it does not own,
     and the next test found them refusing."""
-    unlimited = {"requests_per_minute_per_address": 1_000_000, "requests_per_minute_per_user": 1_000_000}
-    async with running_system(namespace, gateway=unlimited, forums_replicas=2) as system:
+    async with running_system(namespace, gateway=UNLIMITED_REQUESTS, forums_replicas=2) as system:
 
         async def routed() -> dict[str, int]:
             return {service: len(await system.instances(service)) for service in SHARED_SERVICES}

@@ -17,11 +17,11 @@ import pytest
 
 from chorus_backbone.auth import TokenCodec
 from chorus_devinfra.pytest_plugin import Namespace
-from tests.e2e.conftest import System, running_system
+from tests.e2e.conftest import UNLIMITED_REQUESTS, System, running_system
 from users.settings import UsersSettings
 
 CONFIG = Path(__file__).parent / "fuzz" / "schemathesis.toml"
-UNLIMITED = 1_000_000
+UNLIMITED_FAILURES = 1_000_000
 FIXED_SEED = 20261130
 FIXED_EXAMPLES_PER_OPERATION = 25
 RANDOM_RUN_SECONDS = 30
@@ -31,8 +31,11 @@ RANDOM_RUN_SECONDS = 30
 async def fuzzed_system(namespace: Namespace) -> AsyncIterator[System]:
     async with running_system(
         namespace,
-        gateway={"requests_per_minute_per_address": UNLIMITED, "requests_per_minute_per_user": UNLIMITED},
-        users={"signin_failures_per_account": UNLIMITED, "signin_failures_per_address": UNLIMITED},
+        gateway=UNLIMITED_REQUESTS,
+        users={
+            "signin_failures_per_account": UNLIMITED_FAILURES,
+            "signin_failures_per_address": UNLIMITED_FAILURES,
+        },
         forums_replicas=1,
     ) as system:
         yield system

@@ -149,8 +149,10 @@ async def _account(gateway: httpx.AsyncClient, username: str) -> tuple[int, str]
     return created.json()["id"], signed.json()["auth_token"]
 
 
-async def _world(system: System) -> World:
-    gateway = system.gateway
+@pytest.fixture
+async def world(shared_system: System) -> World:
+    """Two users of the shared system, and what belongs to the second."""
+    gateway = shared_system.gateway
     unique = uuid4().hex[:8]
     ada_name = f"ada{unique}"
     ada, ada_token = await _account(gateway, ada_name)
@@ -163,7 +165,7 @@ async def _world(system: System) -> World:
         f"/api/reviews/albums/{album.json()['id']}", json={"score": 5.0, "text": "bob's"}, headers=as_bob
     )
     record = await gateway.post("/api/records/save", json={"moves": ["bob's"]}, headers=as_bob)
-    keys = system.service_settings(UsersSettings).token_keys()
+    keys = shared_system.service_settings(UsersSettings).token_keys()
     return World(
         ada=ada,
         ada_name=ada_name,
@@ -179,11 +181,9 @@ async def _world(system: System) -> World:
 
 
 async def test_every_operation_answers_each_kind_of_credential_as_the_contract_says(
-    shared_system: System,
+    shared_system: System, world: World
 ) -> None:
-    system = shared_system
-    world = await _world(system)
-    gateway = system.gateway
+    gateway = shared_system.gateway
     document = (await gateway.get("/openapi.json")).json()
     documented = {
         (method.upper(), path): not operation.get("security")
@@ -209,10 +209,10 @@ async def test_every_operation_answers_each_kind_of_credential_as_the_contract_s
     assert wrong == []
 
 
-async def test_another_users_token_never_reaches_the_callers_resources(shared_system: System) -> None:
-    system = shared_system
-    world = await _world(system)
-    gateway = system.gateway
+async def test_another_users_token_never_reaches_the_callers_resources(
+    shared_system: System, world: World
+) -> None:
+    gateway = shared_system.gateway
     as_ada = {"Authorization": f"Bearer {world.ada_token}"}
     as_bob = {"Authorization": f"Bearer {world.bob_token}"}
 
@@ -257,17 +257,17 @@ async def _close_code(url: str) -> int | None:
 
 
 async def test_the_live_room_refuses_bad_tokens_and_moderation_by_anyone_but_its_creator(
-    shared_system: System,
+    shared_system: System, world: World
 ) -> None:
-    system = shared_system
-    world = await _world(system)
-    gateway = system.gateway
+    gateway = shared_system.gateway
     room = await gateway.post(
         "/api/games/create",
         json={"title": "bob's room"},
         headers={"Authorization": f"Bearer {world.bob_token}"},
     )
-    base = f"{system.gateway_url.replace('http', 'ws', 1)}/api/games/wss/lobby/{room.json()['lobby_id']}"
+    base = (
+        f"{shared_system.gateway_url.replace('http', 'ws', 1)}/api/games/wss/lobby/{room.json()['lobby_id']}"
+    )
     credentials = _credentials(world)
     for name in ("malformed", "expired", "wrong signature", "service token"):
         token = credentials[name]["Authorization"].removeprefix("Bearer ")

@@ -17,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 from chorus_devinfra.pytest_plugin import Namespace
 from chorus_schemas.live_room import CloseCode
 from forums.settings import ForumsSettings
-from tests.e2e.conftest import System, running_system
+from tests.e2e.conftest import UNLIMITED_REQUESTS, System, running_system
 
 pytestmark = pytest.mark.integration
 
@@ -34,8 +34,7 @@ async def guarded_system(namespace: Namespace) -> AsyncIterator[System]:
         gateway={
             "waiting_connections_per_address": WAITING_HEADS_PER_ADDRESS,
             "request_head_seconds": HEAD_SECONDS,
-            "requests_per_minute_per_address": 1_000_000,
-            "requests_per_minute_per_user": 1_000_000,
+            **UNLIMITED_REQUESTS,
         },
         forums_replicas=1,
     ) as system:

@@ -64,12 +64,14 @@ class ServerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     waiting_connections_per_address: int = Field(
-        default=1024,
+        default=HeadLimits.per_address,
         ge=1,
         description="New connections one address may have waiting to send a request head; more are closed.",
     )
     request_head_seconds: float = Field(
-        default=10.0, gt=0, description="How long a connection may take to send a request's head."
+        default=HeadLimits.head_timeout_seconds,
+        gt=0,
+        description="How long a connection may take to send a request's head.",
     )
 
     def head_limits(self) -> HeadLimits:
