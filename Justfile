@@ -61,6 +61,12 @@ analytics-report *args:
 bench *args:
     chorus-bench {{args}}
 
+# The chaos suite: the whole system under mixed load, each part SIGKILLed and restarted in turn (--short: the CI form; --fault NAME: one part).
+[group('test')]
+chaos *args:
+    chorus-infra install
+    chorus-chaos {{args}}
+
 # Fetch what the parts need (Kafka jars from Maven Central) without starting anything.
 [group('run')]
 install:
@@ -92,7 +98,7 @@ fmt:
 # mypy (strict) on every package's src/ and the benchmarks.
 [group('quality')]
 typecheck:
-    mypy schemas/src libs/backbone/src libs/devinfra/src libs/ops/src services/users/src services/reviews/src services/forums/src services/gateway/src services/analytics/src bench/src
+    mypy schemas/src libs/backbone/src libs/devinfra/src libs/ops/src services/users/src services/reviews/src services/forums/src services/gateway/src services/analytics/src bench/src libs/chaos/src
 
 # Regenerate event schema snapshots and gRPC code (refuses breaking changes).
 [group('schemas')]

@@ -118,16 +118,16 @@ SHARED_SERVICES = {"users": 1, "reviews": 1, "forums": 2}
 UNLIMITED_REQUESTS = {"requests_per_minute_per_address": 1_000_000, "requests_per_minute_per_user": 1_000_000}
 
 
-@pytest.fixture
-async def shared_system(namespace: Namespace) -> AsyncIterator[System]:
-    """A whole system for the tests that only call the public API with names of their own (as
-    they would a deployed gateway), limits raised; it starts once the gateway routes to every
-    service and they answer.
+@pytest.fixture(scope="module")
+async def shared_system(module_namespace: Namespace) -> AsyncIterator[System]:
+    """A whole system for the tests of one module that only call the public API with names of
+    their own (as they would a deployed gateway), limits raised; it starts once the gateway
+    routes to every service and they answer.
 
-    One system for the whole session would save seconds per test, but a test that blocks
-    the event loop (a synchronous subprocess) starves in-process services it does not own,
-    and the next test found them refusing."""
-    async with running_system(namespace, gateway=UNLIMITED_REQUESTS, forums_replicas=2) as system:
+    Not one for the whole session: a test elsewhere that blocks the event loop (a
+    synchronous subprocess) would starve in-process services it does not own, and the
+    next test would find them refusing."""
+    async with running_system(module_namespace, gateway=UNLIMITED_REQUESTS, forums_replicas=2) as system:
 
         async def routed() -> dict[str, int]:
             return {service: len(await system.instances(service)) for service in SHARED_SERVICES}

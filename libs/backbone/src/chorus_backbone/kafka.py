@@ -31,7 +31,8 @@ class OutgoingMessage:
 
 def make_broker(bootstrap: str, *, client_id: str) -> KafkaBroker:
     return KafkaBroker(
-        bootstrap,
+        # FastStream takes a string as one address; "host:port,host:port" names several brokers.
+        [address.strip() for address in bootstrap.split(",")],
         client_id=client_id,
         enable_idempotence=True,
         acks="all",

@@ -119,6 +119,12 @@ def namespace(infra: Parts, request: pytest.FixtureRequest) -> Namespace:
     return _namespace(infra, request.node.name)
 
 
+@pytest.fixture(scope="module")
+def module_namespace(infra: Parts, request: pytest.FixtureRequest) -> Namespace:
+    """Names that belong to one test module (for what its tests share)."""
+    return _namespace(infra, request.module.__name__.rsplit(".", 1)[-1])
+
+
 @pytest.fixture
 async def mongo_database(namespace: Namespace) -> AsyncIterator[Database]:
     """This test's own database on the MongoDB-wire server, dropped afterwards."""

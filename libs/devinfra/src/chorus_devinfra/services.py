@@ -4,6 +4,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from chorus_devinfra.obs import JAEGER_VERSION
@@ -82,13 +83,16 @@ def tracing_backend(stack: Stack, settings: InfraSettings) -> ManagedProcess:
     return ManagedProcess("jaeger", [str(binary)], settings.jaeger_query_port, stack.state_dir)
 
 
-def service_process(spec: ServiceSpec, stack: Stack, settings: InfraSettings) -> ManagedProcess:
+def service_process(
+    spec: ServiceSpec, stack: Stack, settings: InfraSettings, extra_env: Mapping[str, str] | None = None
+) -> ManagedProcess:
+    """``extra_env`` adds settings of any service (each reads only its own prefix)."""
     return ManagedProcess(
         name=f"service-{spec.name}",
         command=[sys.executable, "-m", spec.module, *spec.arguments],
         port=_port(spec, settings),
         state_dir=stack.state_dir,
-        env=_environment(spec, stack, settings),
+        env={**_environment(spec, stack, settings), **(extra_env or {})},
     )
 
 
@@ -108,8 +112,10 @@ def wait_until_ready(url: str, timeout: float = 90.0) -> None:
     raise StartError(f"{url} not ready after {timeout:.0f}s: {last_error}")
 
 
-def start_services(stack: Stack, settings: InfraSettings) -> list[ManagedProcess]:
-    processes = [service_process(spec, stack, settings) for spec in SERVICES]
+def start_services(
+    stack: Stack, settings: InfraSettings, extra_env: Mapping[str, str] | None = None
+) -> list[ManagedProcess]:
+    processes = [service_process(spec, stack, settings, extra_env) for spec in SERVICES]
     for process in processes:
         process.launch()
     for process in processes:
