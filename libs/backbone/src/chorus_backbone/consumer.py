@@ -116,7 +116,10 @@ class EventConsumer:
             # shutdown during a rebalance short (the default is five minutes).
             max_poll_interval_ms=30_000,
             session_timeout_ms=10_000,
-            heartbeat_interval_ms=3_000,
+            # Members learn of a rebalance (a replica joining or leaving) at their next
+            # heartbeat: once a second keeps a scale-up or a restart from pausing the group
+            # for the default three.
+            heartbeat_interval_ms=1_000,
             **extra,
         )(handler)
 
