@@ -1,23 +1,26 @@
-"""The whole system as `./dev up` runs it, on ports of its own and with three Kafka brokers.
+"""The whole system as `./dev up` runs it (its own command), on ports of its own, three Kafka brokers.
 
 Every part is a process of its own, so each can be killed (SIGKILL, as in a crash) and
 started again on the same port with the same data.
 """
 
 import asyncio
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from chorus_backbone.settings import ServiceSettings
-from chorus_devinfra.process import free_port
-from chorus_devinfra.services import SERVICES, ServiceSpec, service_process, start_services, wait_until_ready
+from chorus_devinfra.process import StartError, free_port, port_open
+from chorus_devinfra.services import SERVICES, ServiceSpec, service_process, wait_until_ready
 from chorus_devinfra.settings import InfraSettings
-from chorus_devinfra.stack import Stack, StackPorts
+from chorus_devinfra.stack import KAFKA_PORT_STEP, infra_stack
 
 KAFKA_BROKERS = 3
 SERVICE_START_SECONDS = 90.0
+INFRA_COMMAND_SECONDS = 300.0
 
 # Limits that protect production from one abusive client would only refuse the load here
 # (every load client shares one address).
@@ -39,31 +42,50 @@ class Part:
 
 
 class ChaosSystem:
+    """Brought up and down by `chorus-infra` itself (`./dev up`'s command), parts killed from here."""
+
     def __init__(self, state_dir: Path) -> None:
-        ports = {name: free_port() for name in InfraSettings.model_fields if name.endswith("_port")}
+        ports: dict[str, object] = {
+            name: free_port() for name in InfraSettings.model_fields if name.endswith("_port")
+        }
+        ports["kafka_port"], ports["kafka_controller_port"] = _spaced_ports(), _spaced_ports()
         self.settings = InfraSettings.model_validate({"data_dir": state_dir, **ports})
-        self.stack = Stack(
-            state_dir,
-            StackPorts(
-                kafka=[free_port() for _ in range(KAFKA_BROKERS)],
-                kafka_controller=[free_port() for _ in range(KAFKA_BROKERS)],
-                mongo={store: getattr(self.settings, f"mongo_{store}_port") for store in _stores()},
-                redis=self.settings.redis_port,
-            ),
+        self.stack = infra_stack(self.settings, KAFKA_BROKERS)
+
+    def _environment(self) -> dict[str, str]:
+        """`chorus-infra` reads its ports from the environment and passes it on to the services."""
+        settings = {
+            f"CHORUS_INFRA_{name.upper()}": str(value) for name, value in self.settings.model_dump().items()
+        }
+        return {**os.environ, **settings, **RAISED_LIMITS}
+
+    async def infra(self, action: str) -> tuple[int, str]:
+        """Run `chorus-infra <action>` for this system; its exit code and output."""
+        process = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "chorus-infra"),
+            action,
+            "--kafka-nodes",
+            str(KAFKA_BROKERS),
+            env=self._environment(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
         )
+        output, _ = await asyncio.wait_for(process.communicate(), INFRA_COMMAND_SECONDS)
+        assert process.returncode is not None
+        return process.returncode, output.decode()
+
+    async def start(self) -> None:
+        code, output = await self.infra("up")
+        if code != 0:
+            await self.infra("down")
+            raise StartError(f"chorus-infra up failed:\n{output[-3000:]}")
+
+    async def stop(self) -> None:
+        await self.infra("down")
 
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.settings.gateway_port}"
-
-    async def start(self) -> None:
-        await asyncio.to_thread(self.stack.start)
-        await asyncio.to_thread(start_services, self.stack, self.settings, RAISED_LIMITS)
-
-    async def stop(self) -> None:
-        """Everything at once: the data of a chaos run is thrown away."""
-        for part in self.parts().values():
-            await asyncio.to_thread(part.kill)
 
     def parts(self) -> dict[str, Part]:
         """Every part by name: one Kafka broker, each service, each MongoDB-wire server, Redis."""
@@ -94,5 +116,9 @@ class ChaosSystem:
         )
 
 
-def _stores() -> list[str]:
-    return sorted({spec.store for spec in SERVICES if spec.store is not None})
+def _spaced_ports() -> int:
+    """A free port P with P + 10 and P + 20 free too (the other brokers' ports)."""
+    while True:
+        port = free_port()
+        if not any(port_open(port + KAFKA_PORT_STEP * n) for n in range(1, KAFKA_BROKERS)):
+            return port

@@ -16,22 +16,7 @@ from chorus_devinfra.services import (
     tracing_backend,
 )
 from chorus_devinfra.settings import InfraSettings
-from chorus_devinfra.stack import Stack, StackPorts
-
-
-def _stack(settings: InfraSettings, kafka_nodes: int) -> Stack:
-    ports = StackPorts(
-        kafka=[settings.kafka_port + 10 * index for index in range(kafka_nodes)],
-        kafka_controller=[settings.kafka_controller_port + 10 * index for index in range(kafka_nodes)],
-        mongo={
-            "users": settings.mongo_users_port,
-            "reviews": settings.mongo_reviews_port,
-            "forums": settings.mongo_forums_port,
-            "analytics": settings.mongo_analytics_port,
-        },
-        redis=settings.redis_port,
-    )
-    return Stack(settings.data_dir, ports)
+from chorus_devinfra.stack import Stack, infra_stack
 
 
 def _status(stack: Stack, settings: InfraSettings) -> int:
@@ -87,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kafka-nodes", type=int, default=1, choices=[1, 3])
     args = parser.parse_args(argv)
     settings = InfraSettings()
-    stack = _stack(settings, args.kafka_nodes)
+    stack = infra_stack(settings, args.kafka_nodes)
     if args.action == "install":
         print(f"kafka jars: {kafka_libs()}")
         return 0

@@ -40,6 +40,18 @@ def free_port() -> int:
             return port
 
 
+def _exited(pid: int) -> bool:
+    """Whether ``pid`` is a zombie: exited, its parent not having reaped it yet (reaped here if ours)."""
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] == "Z"  # the state follows the parenthesised name
+
+
 def pid_alive(pid: int) -> bool:
     child = _CHILDREN.get(pid)
     if child is not None:
@@ -53,11 +65,7 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    with contextlib.suppress(ChildProcessError):
-        # Reap it if it is our own zombie child.
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    return True
+    return not _exited(pid)
 
 
 @dataclass

@@ -7,6 +7,10 @@ from chorus_devinfra.kafka import KafkaCluster, KafkaNode
 from chorus_devinfra.mongo import mongo_process, mongo_url
 from chorus_devinfra.process import ManagedProcess
 from chorus_devinfra.redis import redis_process
+from chorus_devinfra.settings import InfraSettings
+
+# Brokers after the first listen this far apart from each other, from the first's ports.
+KAFKA_PORT_STEP = 10
 
 
 @dataclass
@@ -63,3 +67,21 @@ class Stack:
     @property
     def kafka_bootstrap(self) -> str:
         return self.kafka.bootstrap
+
+
+def infra_stack(settings: InfraSettings, kafka_nodes: int) -> Stack:
+    """The parts `chorus-infra` runs, on the ports ``settings`` name."""
+    ports = StackPorts(
+        kafka=[settings.kafka_port + KAFKA_PORT_STEP * index for index in range(kafka_nodes)],
+        kafka_controller=[
+            settings.kafka_controller_port + KAFKA_PORT_STEP * index for index in range(kafka_nodes)
+        ],
+        mongo={
+            "users": settings.mongo_users_port,
+            "reviews": settings.mongo_reviews_port,
+            "forums": settings.mongo_forums_port,
+            "analytics": settings.mongo_analytics_port,
+        },
+        redis=settings.redis_port,
+    )
+    return Stack(settings.data_dir, ports)
