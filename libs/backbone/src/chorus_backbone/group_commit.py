@@ -15,8 +15,10 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+import pymongo
 from pymongo.errors import ConnectionFailure
 
+from chorus_backbone.errors import ChorusError, ErrorKind
 from chorus_backbone.unit_of_work import Transaction, UnitOfWork
 from chorus_schemas import Event
 
@@ -31,6 +33,7 @@ class Submitted(Generic[I, R]):
     """One write waiting for its batch, with the context (request id, trace) it was made in."""
 
     item: I
+    deadline: float | None = None  # loop time past which it is refused rather than written
     done: "asyncio.Future[R]" = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     context: contextvars.Context = field(default_factory=contextvars.copy_context)
 
@@ -70,7 +73,9 @@ class GroupCommit(Generic[I, R]):
 
     def submit_nowait(self, item: I, key: Hashable = None) -> "asyncio.Future[R]":
         """Queue ``item`` and return its result's future; submissions of one caller keep their order."""
-        submitted: Submitted[I, R] = Submitted(item)
+        timeout = self.unit_of_work.timeout_seconds
+        deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
+        submitted: Submitted[I, R] = Submitted(item, deadline)
         self._waiting[key].append(submitted)
         if key not in self._writers:
             self._writers[key] = asyncio.create_task(self._write(key), name=f"group-commit-{key}")
@@ -80,18 +85,24 @@ class GroupCommit(Generic[I, R]):
         queue = self._waiting[key]
         try:
             while queue:
-                batch = [queue.popleft() for _ in range(min(self.max_batch, len(queue)))]
-                self.on_batch(len(batch))
-                await self._commit(batch)
+                batch = _in_time([queue.popleft() for _ in range(min(self.max_batch, len(queue)))])
+                if batch:
+                    self.on_batch(len(batch))
+                    await self._commit(batch)
         finally:
             del self._writers[key]
             if not queue:
                 self._waiting.pop(key, None)
 
     async def _commit(self, batch: list[Submitted[I, R]]) -> None:
+        deadlines = [submitted.deadline for submitted in batch if submitted.deadline is not None]
+        remaining = min(deadlines) - asyncio.get_running_loop().time() if deadlines else None
         try:
-            results = await self.unit_of_work.run(lambda transaction: self.store(batch, transaction))
+            # The batch is bounded by its oldest write's deadline: none is stored after it.
+            with pymongo.timeout(remaining):
+                results = await self.unit_of_work.run(lambda transaction: self.store(batch, transaction))
         except Exception as error:
+            batch = _in_time(batch)
             if len(batch) > 1 and not isinstance(error, ConnectionFailure):
                 # One write may be what failed the batch (a conflict it alone causes):
                 # each goes again alone, so only that one hears of it.
@@ -113,6 +124,21 @@ class GroupCommit(Generic[I, R]):
         for submitted, result in zip(batch, results, strict=True):
             if not submitted.done.done():
                 submitted.done.set_result(result)
+
+
+def _in_time(batch: list[Submitted[I, R]]) -> list[Submitted[I, R]]:
+    """The writes still within their deadline; the others are refused (their callers hear 503)."""
+    now = asyncio.get_running_loop().time()
+    live = []
+    for submitted in batch:
+        if submitted.deadline is not None and now >= submitted.deadline:
+            if not submitted.done.done():
+                submitted.done.set_exception(
+                    ChorusError(ErrorKind.UNAVAILABLE, "write_timeout", "the write could not be made in time")
+                )
+        else:
+            live.append(submitted)
+    return live
 
 
 class BatchedEvents:

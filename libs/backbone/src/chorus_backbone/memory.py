@@ -30,8 +30,9 @@ class _RecordingTransaction:
 class InMemoryUnitOfWork:
     """``announced`` holds, in order, the events of every unit of work that completed."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, timeout_seconds: float | None = None) -> None:
         self.announced: list[Event] = []
+        self.timeout_seconds = timeout_seconds
 
     async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         transaction = _RecordingTransaction()

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import pymongo
 from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -26,10 +27,16 @@ def connect(url: str, *, app_name: str, timeout_ms: int = 5_000) -> MongoClient:
     )
 
 
-async def in_transaction(client: MongoClient, work: Callable[[Session], Awaitable[T]]) -> T:
-    """Run ``work`` in a multi-document transaction, retried by the driver on transient errors."""
-    async with client.start_session() as session:
-        return await session.with_transaction(work)
+async def in_transaction(
+    client: MongoClient, work: Callable[[Session], Awaitable[T]], *, timeout: float | None = None
+) -> T:
+    """Run ``work`` in a multi-document transaction, retried by the driver on transient errors.
+
+    ``timeout`` bounds the whole of it, retries included (the driver alone retries for two
+    minutes); past it the driver gives up with a timeout error and nothing is committed."""
+    with pymongo.timeout(timeout):
+        async with client.start_session() as session:
+            return await session.with_transaction(work)
 
 
 async def next_sequence(database: Database, name: str) -> int:

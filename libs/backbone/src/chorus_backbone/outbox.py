@@ -56,9 +56,13 @@ class Outbox:
         if entries:
             await self.collection.insert_many(entries, session=session)
 
-    async def pending(self, limit: int) -> list[Document]:
-        """Unsent entries, oldest first (the order they were committed in, per process clock)."""
-        cursor = self.collection.find({"sent_at": None}).sort("created_ns", ASCENDING).limit(limit)
+    async def pending(self, limit: int, *, written_before_ns: int | None = None) -> list[Document]:
+        """Unsent entries (written before ``written_before_ns``, when given), oldest first (the
+        order they were committed in, per process clock)."""
+        query: Document = {"sent_at": None}
+        if written_before_ns is not None:
+            query["created_ns"] = {"$lt": written_before_ns}
+        cursor = self.collection.find(query).sort("created_ns", ASCENDING).limit(limit)
         return await cursor.to_list(length=limit)
 
     async def mark_sent(self, entry_ids: list[Any]) -> None:

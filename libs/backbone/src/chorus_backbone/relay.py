@@ -3,8 +3,9 @@
 Two ways out. A committed unit of work hands its entries over at once and the
 process that wrote them publishes them right after the commit (the express path).
 A sweep, run by one replica at a time under a lease, publishes whatever is still
-unsent: entries of a process that died before publishing, or whose publish failed.
-An entry may so be published twice; consumers drop repeats by event id.
+unsent a moment after it was written: entries of a process that died before
+publishing, or whose publish failed. An entry may so be published twice (an express
+publish slower than that moment); consumers drop repeats by event id.
 """
 
 import asyncio
@@ -46,12 +47,16 @@ class OutboxRelay:
         poll_seconds: float = 0.2,
         batch_size: int = 200,
         lease_duration: timedelta = timedelta(seconds=10),
+        sweep_after: timedelta = timedelta(seconds=2),
     ) -> None:
         self.outbox = outbox
         self.publisher = publisher
         self.topics = topics
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
+        # The sweep leaves younger entries to the express path of the process that wrote
+        # them (a sweeper in another replica cannot know they are on their way).
+        self.sweep_after_ns = int(sweep_after.total_seconds() * 1e9)
         self.lease = Lease(database, name="outbox-relay", owner=uuid4().hex, duration=lease_duration)
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -99,7 +104,9 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch of pending entries; returns how many were sent."""
-        pending = await self.outbox.pending(self.batch_size)
+        pending = await self.outbox.pending(
+            self.batch_size, written_before_ns=time.time_ns() - self.sweep_after_ns
+        )
         entries = [e for e in pending if e["_id"] not in self._in_flight and e["_id"] not in self._published]
         if entries:
             await self._send(entries)

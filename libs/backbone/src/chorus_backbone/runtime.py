@@ -62,6 +62,7 @@ class Runtime:
             poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.outbox_batch_size,
             lease_duration=timedelta(seconds=settings.outbox_lease_seconds),
+            sweep_after=timedelta(seconds=settings.outbox_sweep_after_seconds),
         )
         return cls(
             settings=settings,
@@ -74,7 +75,12 @@ class Runtime:
             topics=topics,
             outbox=outbox,
             relay=relay,
-            unit_of_work=MongoUnitOfWork(client, outbox, committed=relay.publish_committed),
+            unit_of_work=MongoUnitOfWork(
+                client,
+                outbox,
+                committed=relay.publish_committed,
+                timeout_seconds=settings.write_timeout_seconds,
+            ),
         )
 
     @property

@@ -93,9 +93,26 @@ class ServiceSettings(TokenSettings, RedisSettings, ServerSettings):
     consumer_group_prefix: str = ""
     log_level: str = "INFO"
     log_json: bool = True
+    write_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description=(
+            "Longest a write may take from its request, waits and conflict retries included: past it"
+            " the request is a 503 and nothing of it is stored (so a write is never applied after its"
+            " client stopped waiting). Keep it below the gateway's upstream timeout."
+        ),
+    )
     outbox_poll_seconds: float = Field(default=0.2, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
     outbox_lease_seconds: float = Field(default=10.0, gt=0)
+    outbox_sweep_after_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description=(
+            "The relay's sweep publishes an unsent entry only once it is this old: younger ones are"
+            " on their way out through the process that committed them (fewer repeats on the bus)."
+        ),
+    )
     outbox_sent_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     consumer_max_attempts: int = Field(default=5, ge=1, le=50)
     consumer_backoff_initial_seconds: float = Field(default=0.1, ge=0)

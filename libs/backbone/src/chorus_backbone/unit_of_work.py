@@ -50,6 +50,11 @@ class BatchInbox(Protocol):
 class UnitOfWork(Protocol):
     """Runs work as one transaction with its recorded events."""
 
+    @property
+    def timeout_seconds(self) -> float | None:
+        """The longest one ``run`` may take, retries included (None: no limit)."""
+        ...
+
     async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         """Run ``work`` in a transaction (retried whole on transient errors) and commit it."""
         ...
@@ -85,11 +90,21 @@ class MongoUnitOfWork:
     """
 
     def __init__(
-        self, client: mongo.MongoClient, outbox: Outbox, committed: Callable[[list[OutboxEntry]], None]
+        self,
+        client: mongo.MongoClient,
+        outbox: Outbox,
+        committed: Callable[[list[OutboxEntry]], None],
+        *,
+        timeout_seconds: float | None = None,
     ) -> None:
         self._client = client
         self._outbox = outbox
         self._committed = committed
+        self._timeout_seconds = timeout_seconds
+
+    @property
+    def timeout_seconds(self) -> float | None:
+        return self._timeout_seconds
 
     async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
         recorded: list[OutboxEntry] = []
@@ -103,7 +118,7 @@ class MongoUnitOfWork:
             recorded = transaction.entries
             return result
 
-        result = await mongo.in_transaction(self._client, attempt)
+        result = await mongo.in_transaction(self._client, attempt, timeout=self._timeout_seconds)
         if recorded:
             self._committed(recorded)
         return result

@@ -86,6 +86,7 @@ def _relay(database: mongo.Database, broker: KafkaBroker, namespace: Namespace) 
         topics=TopicNames(namespace.topic_prefix),
         poll_seconds=0.05,
         lease_duration=timedelta(seconds=2),
+        sweep_after=timedelta(0),  # these tests drive the sweep alone
     )
 
 
