@@ -1,6 +1,7 @@
 """MongoDB client construction and the transaction helper every write path uses."""
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -8,6 +9,7 @@ import pymongo
 from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 T = TypeVar("T")
 Document = dict[str, Any]
@@ -45,11 +47,25 @@ async def next_sequence(database: Database, name: str) -> int:
     Taken outside the caller's transaction on purpose: a shared counter inside every
     write would make them all conflict. An aborted write leaves a gap, which is harmless.
     """
-    counter = await database["counters"].find_one_and_update(
-        {"_id": name}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER
-    )
-    assert counter is not None
-    return int(counter["seq"])
+    return await _advance_counter(database, name, 1)
+
+
+_COUNTER_ATTEMPTS = 5
+
+
+async def _advance_counter(database: Database, name: str, by: int) -> int:
+    """The counter's value after adding ``by``; the counter is created by the first use.
+
+    Two first uses at once race to create it: the loser's upsert fails on the unique
+    ``_id`` (or finds nothing to return) and is simply made again, now as an update."""
+    for _ in range(_COUNTER_ATTEMPTS):
+        with contextlib.suppress(DuplicateKeyError):
+            counter = await database["counters"].find_one_and_update(
+                {"_id": name}, {"$inc": {"seq": by}}, upsert=True, return_document=ReturnDocument.AFTER
+            )
+            if counter is not None:
+                return int(counter["seq"])
+    raise RuntimeError(f"the {name!r} counter could not be advanced")
 
 
 class IdBlocks:
@@ -71,14 +87,7 @@ class IdBlocks:
         while self._next >= self._end:
             async with self._refill:
                 if self._next >= self._end:
-                    counter = await self.database["counters"].find_one_and_update(
-                        {"_id": self.name},
-                        {"$inc": {"seq": self.block}},
-                        upsert=True,
-                        return_document=ReturnDocument.AFTER,
-                    )
-                    assert counter is not None
-                    self._end = int(counter["seq"]) + 1
+                    self._end = await _advance_counter(self.database, self.name, self.block) + 1
                     self._next = self._end - self.block
         allocated = self._next
         self._next += 1
