@@ -113,7 +113,8 @@ class ChatLoad:
         finally:
             if speaking is not None:
                 speaking.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
+                # A send on a socket that just closed ends the speaker with that error.
+                with contextlib.suppress(asyncio.CancelledError, WebSocketException):
                     await speaking
             for _ in waiting:
                 ledger.note(KIND, Outcome.UNANSWERED)
