@@ -24,6 +24,7 @@ from pymongo import AsyncMongoClient
 from websockets.asyncio.client import ClientConnection, connect
 
 from chorus_backbone.auth import TokenCodec
+from chorus_chaos.ratings import Attempt, allowed_after
 from chorus_devinfra.probes import eventually
 from chorus_devinfra.process import free_port
 from chorus_devinfra.service_process import ServiceProcess
@@ -54,12 +55,6 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         for server in [*stack.mongo.values(), stack.redis]:
             server.kill()
         stack.kafka.kill()
-
-
-@dataclass
-class Attempt:
-    score: float
-    acknowledged: bool
 
 
 @dataclass
@@ -163,15 +158,6 @@ async def _faults(parts: Stack, replicas: list[ServiceProcess], load: Load) -> N
     await _more_answers(load)
 
 
-def _allowed(tries: list[Attempt]) -> set[float | None]:
-    """What may be stored after these attempts: the last acknowledged, or any later unanswered one."""
-    last = max((i for i, attempt in enumerate(tries) if attempt.acknowledged), default=None)
-    later = tries[last + 1 :] if last is not None else tries
-    allowed: set[float | None] = {attempt.score for attempt in later if not attempt.acknowledged}
-    allowed.add(tries[last].score if last is not None else None)
-    return allowed
-
-
 async def test_killed_writers_and_kafka_lose_and_double_no_acknowledged_rating(
     parts: Stack, reviews: list[ServiceProcess]
 ) -> None:
@@ -232,7 +218,7 @@ async def test_killed_writers_and_kafka_lose_and_double_no_acknowledged_rating(
     assert load.refused() > 0  # the faults did hit the load
     stored = await _stored_ratings(settings)
     for key, tries in load.attempts.items():
-        assert stored.get(key) in _allowed(tries), (key, tries, stored.get(key))
+        assert stored.get(key) in allowed_after(tries), (key, tries, stored.get(key))
     changes = [frame for frame in frames if frame["name"] == "rating.changed"]
     assert len(changes) > 10
     assert len({frame["id"] for frame in frames}) == len(frames)  # each event shown at most once

@@ -54,7 +54,7 @@ class RatingLoad:
         return {album for _, album in self.attempts}
 
 
-def _allowed(tries: list[Attempt]) -> set[float | None]:
+def allowed_after(tries: list[Attempt]) -> set[float | None]:
     """What may be stored after these attempts: the last acknowledged, or any later unanswered one."""
     last = max((i for i, attempt in enumerate(tries) if attempt.acknowledged), default=None)
     later = tries[last + 1 :] if last is not None else tries
@@ -95,5 +95,5 @@ async def check_ratings(load: RatingLoad, reviews: Database, verdict: Verdict) -
         if len(found) > 1:
             verdict.doubled(f"rating of user {key[0]} for album {key[1]} stored {len(found)} times")
         value = found[0] if found else None
-        if value not in _allowed(tries):
+        if value not in allowed_after(tries):
             verdict.lost(f"rating of user {key[0]} for album {key[1]}: stored {value}, tried {tries[-3:]}")
