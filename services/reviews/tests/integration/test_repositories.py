@@ -132,3 +132,31 @@ async def test_ratings_are_found_by_album_and_user_and_likes_count_once(stores: 
     assert not await ratings.unlike(first.id, 2, session=None)
     assert [r.id for r in await ratings.by_users([2], limit=5, offset=0)] == [second.id]
     assert await ratings.get(404) is None
+
+
+async def test_ratings_stored_before_the_pair_key_are_found_and_changed_after_a_start(
+    mongo_database: mongo.Database,
+) -> None:
+    stored_earlier = {
+        "_id": 41,
+        "album_id": 7,
+        "user_id": 1,
+        "half_stars": 6,
+        "text": None,
+        "spoiler": False,
+        "likes": 0,
+        "created_at": NOW,
+        "updated_at": NOW,
+        "version": 3,
+    }
+    await mongo_database["ratings"].insert_one(stored_earlier)
+    ratings = MongoRatingRepository(mongo_database)
+    await ratings.ensure_indexes()
+    await ratings.ensure_indexes()  # a second start finds the work done
+
+    [(before, after)] = await ratings.apply([_change(1, 7, 9, 42)], session=None)
+
+    assert before is not None
+    assert after is not None
+    assert (before.id, before.half_stars, after.id, after.half_stars, after.version) == (41, 6, 41, 9, 4)
+    assert await mongo_database["ratings"].count_documents({"album_id": 7, "user_id": 1}) == 1

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from pymongo import ASCENDING, DESCENDING, DeleteOne, ReplaceOne
+from pymongo import ASCENDING, DESCENDING, DeleteOne, ReplaceOne, UpdateOne
 
 from chorus_backbone.mongo import Database, Document, IdBlocks, Session
 from reviews.domain.aggregates import applied
@@ -24,8 +24,18 @@ def _rating(document: Document) -> Rating:
     )
 
 
+_PAIR_KEY_MIGRATION = "ratings.pair"
+
+
+def _pair_key(album_id: int, user_id: int) -> str:
+    """One indexed value naming a (album, user) pair: a batch's ratings are found with one ``$in``
+    on it, which every MongoDB-wire server answers from the index (an ``$or`` of pairs may scan)."""
+    return f"{album_id}:{user_id}"
+
+
 def _document(rating: Rating) -> Document:
     return {
+        "pair": _pair_key(rating.album_id, rating.user_id),
         "album_id": rating.album_id,
         "user_id": rating.user_id,
         "half_stars": rating.half_stars,
@@ -43,6 +53,7 @@ class MongoRatingRepository:
         self.database = database
         self.ratings = database["ratings"]
         self.likes = database["likes"]
+        self.migrations = database["migrations"]
         self._ids = IdBlocks(database, "ratings")
 
     async def ensure_indexes(self) -> None:
@@ -58,6 +69,23 @@ class MongoRatingRepository:
         await self.ratings.create_index(
             [("user_id", ASCENDING), ("updated_at", DESCENDING)], name="user_newest"
         )
+        await self.ratings.create_index("pair", name="by_pair")
+        await self._key_unkeyed_ratings()
+
+    async def _key_unkeyed_ratings(self) -> None:
+        """Give ratings stored before the pair key existed their key: once per database (the scan
+        is skipped after it is marked done), and safe to run again if a start dies halfway."""
+        done = {"_id": _PAIR_KEY_MIGRATION}
+        if await self.migrations.find_one(done):
+            return
+        unkeyed = self.ratings.find({"pair": {"$exists": False}}, {"album_id": 1, "user_id": 1})
+        writes = [
+            UpdateOne({"_id": d["_id"]}, {"$set": {"pair": _pair_key(d["album_id"], d["user_id"])}})
+            async for d in unkeyed
+        ]
+        if writes:
+            await self.ratings.bulk_write(writes, ordered=False)
+        await self.migrations.update_one(done, {"$set": done}, upsert=True)
 
     async def next_id(self) -> int:
         return await self._ids.next_id()
@@ -79,8 +107,8 @@ class MongoRatingRepository:
 
         One read for every rating the changes touch, one write for all of them.
         """
-        keys = {(change.album_id, change.user_id) for change in changes}
-        cursor = self.ratings.find({"$or": [{"album_id": a, "user_id": u} for a, u in keys]}, session=session)
+        pairs = list({_pair_key(change.album_id, change.user_id) for change in changes})
+        cursor = self.ratings.find({"pair": {"$in": pairs}}, session=session)
         stored: dict[tuple[int, int], Rating] = {
             (d["album_id"], d["user_id"]): _rating(d) async for d in cursor
         }
