@@ -8,6 +8,7 @@ another user's token on the caller's resources. The live room likewise.
 """
 
 import dataclasses
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +21,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from chorus_backbone.auth import TokenCodec, TokenKeys
+from chorus_backbone.auth import Principal, TokenCodec, TokenKeys, TokenKind
 from chorus_schemas.live_room import CloseCode
 from tests.e2e.conftest import System
 from users.settings import UsersSettings
@@ -110,6 +111,12 @@ def _operations(world: World) -> dict[tuple[str, str], Callable[[], Call]]:
     }
 
 
+def _seal(world: World, user: int, username: str, keys: TokenKeys | None = None) -> str:
+    """The gateway's seal of ``user`` (made here with the system's own keys unless told otherwise)."""
+    principal = Principal(kind=TokenKind.USER, subject=str(user), username=username)
+    return TokenCodec(keys or world.keys).seal(principal, time.time() + 600)
+
+
 def _credentials(world: World) -> dict[str, dict[str, str]]:
     def signed(keys: TokenKeys) -> str:
         return TokenCodec(keys).issue_user_token(world.ada, world.ada_name)
@@ -122,7 +129,11 @@ def _credentials(world: World) -> dict[str, dict[str, str]]:
         "malformed": {bearer: "Bearer not.a.token"},
         "expired": {bearer: f"Bearer {expired}"},
         "wrong signature": {bearer: f"Bearer {wrong_key}"},
-        "forged identity only": {"X-Chorus-User-Id": str(world.ada), "X-Chorus-Username": "ada"},
+        "forged identity only": {
+            "X-Chorus-User-Id": str(world.ada),
+            "X-Chorus-Username": "ada",
+            "X-Chorus-Identity": _seal(world, world.ada, world.ada_name),  # valid, but from outside
+        },
         "service token": {bearer: f"Bearer {world.service_token}"},
         "user token": {bearer: f"Bearer {world.ada_token}"},
     }
@@ -220,7 +231,12 @@ async def test_another_users_token_never_reaches_the_callers_resources(
     record = await gateway.get(f"/api/records/get/{world.bob_record}", headers=as_ada)
     forged = await gateway.get(
         "/api/records/get-all",
-        headers={**as_ada, "X-Chorus-User-Id": str(world.bob), "X-Chorus-Username": "bob"},
+        headers={
+            **as_ada,
+            "X-Chorus-User-Id": str(world.bob),
+            "X-Chorus-Username": "bob",
+            "X-Chorus-Identity": _seal(world, world.bob, "bob"),
+        },
     )
     unrated = await gateway.delete(f"/api/reviews/albums/{world.album}", headers=as_ada)
     bobs_ratings = await gateway.get(f"/api/reviews/users/{world.bob}")
@@ -238,6 +254,30 @@ async def test_another_users_token_never_reaches_the_callers_resources(
         404,
         "no_pending_request",
     )
+
+
+async def test_a_service_takes_a_seal_of_its_own_keys_in_place_of_the_token_and_no_other(
+    shared_system: System, world: World
+) -> None:
+    """Behind the gateway the services read who is calling from the gateway's seal (one HMAC)
+    instead of verifying the token again; a seal the system's keys did not make is a 401."""
+    wrong_keys = dataclasses.replace(world.keys, user_secret="not-the-key-" * 4)
+    async with httpx.AsyncClient(base_url=shared_system.urls["forums"], timeout=30) as forums:
+        sealed = await forums.get(
+            "/api/records/get-all", headers={"X-Chorus-Identity": _seal(world, world.bob, "bob")}
+        )
+        forged = await forums.get(
+            "/api/records/get-all",
+            headers={"X-Chorus-Identity": _seal(world, world.bob, "bob", wrong_keys)},
+        )
+        garbled = await forums.get("/api/records/get-all", headers={"X-Chorus-Identity": "bob"})
+
+    assert sealed.status_code == 200
+    assert world.bob_record in {entry["id"] for entry in sealed.json()}
+    assert [(r.status_code, r.json()["error"]["code"]) for r in (forged, garbled)] == [
+        (401, "invalid_token"),
+        (401, "invalid_token"),
+    ]
 
 
 async def _frame(socket: ClientConnection, kind: str) -> dict[str, Any]:

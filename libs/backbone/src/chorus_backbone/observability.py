@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chorus_backbone import metrics
-from chorus_backbone.tracing import configure_tracing
+from chorus_backbone.tracing import configure_tracing, tracing_enabled
 
 access_log = logging.getLogger("chorus.access")
 _UNMEASURED = frozenset({"/metrics", "/healthz", "/readyz"})
@@ -56,10 +56,12 @@ async def _metrics(_: Request) -> Response:
 
 
 def instrument(app: FastAPI, *, service: str, otlp_endpoint: str | None, sample_ratio: float) -> None:
-    """/metrics, HTTP metrics, and one span per request (when tracing is configured)."""
+    """/metrics, HTTP metrics, and one span per request (when tracing is configured by then)."""
     configure_tracing(service, otlp_endpoint=otlp_endpoint, sample_ratio=sample_ratio)
     app.add_route("/metrics", _metrics, include_in_schema=False)
     app.add_middleware(HttpMetricsMiddleware, service=service)
+    if not tracing_enabled():
+        return  # the instrumentation costs a sixth of a small request even when nothing is recorded
     # One span per request; not one per body chunk or WebSocket frame (those cost more than they tell),
     # and none as long as a live room's socket (its join is a span of its own).
     FastAPIInstrumentor.instrument_app(

@@ -143,12 +143,13 @@ def finished_spans(span_exporter: InMemorySpanExporter) -> InMemorySpanExporter:
     return span_exporter
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def span_exporter() -> InMemorySpanExporter:
     """Every span this test process finishes.
 
     OpenTelemetry allows one tracer provider per process, so all tests share this one;
-    tests take ``finished_spans``, which starts empty.
+    tests take ``finished_spans``, which starts empty. Set up before anything else, since
+    an app instruments its requests only when tracing is on as it is built.
     """
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: PLC0415
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import (  # noqa: PLC0415

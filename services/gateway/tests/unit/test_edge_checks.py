@@ -114,3 +114,20 @@ def test_a_signed_in_user_has_a_limit_of_their_own_across_addresses() -> None:
     with pytest.raises(ChorusError) as limited:
         limiter.admit("10.0.0.4", "7")
     assert "user" in limited.value.message
+
+
+def test_the_seal_passed_on_is_made_once_per_token_and_follows_a_key_rotation() -> None:
+    old = TokenCodec(KEYS)
+    cache = TokenCache(old)
+    token = old.issue_user_token(7, "ada")
+
+    principal, seal = cache.sealed(token)
+    assert cache.sealed(token)[1] is seal
+    assert old.unseal(seal) == principal
+
+    new = TokenCodec(TokenKeys(issuer="chorus", key_id="k1", user_secret="v" * 32, service_secret="s" * 32))
+    cache.rotate(new)
+    fresh = new.issue_user_token(7, "ada")
+    with pytest.raises(InvalidTokenError):
+        new.unseal(seal)  # a seal of the retired secret no longer passes
+    assert new.unseal(cache.sealed(fresh)[1]).user_id == 7

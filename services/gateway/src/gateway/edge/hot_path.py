@@ -2,10 +2,11 @@
 
 In order: the request id, the owning service (by prefix), one pass over the headers
 (the token found, identity headers from outside dropped, the rest kept), the body
-within its bound, the token check (cached), the limits (counted in process), then
-the request goes on and the answer streams back. Errors answer in the contract's
-shape. One access line per request, at DEBUG unless the answer is a server error;
-the query string (which may hold a token) is never logged.
+within its bound, the token check (cached, and its seal passed on so the services need
+not verify it again), the limits (counted in process), then the request goes on and
+the answer streams back. Errors answer in the contract's shape. One access line per
+request, at DEBUG unless the answer is a server error; the query string (which may hold
+a token) is never logged.
 """
 
 import asyncio
@@ -18,7 +19,7 @@ from opentelemetry.trace import SpanKind
 from starlette.types import Receive, Scope, Send
 
 from chorus_backbone import metrics as backbone_metrics
-from chorus_backbone.auth import InvalidTokenError
+from chorus_backbone.auth import IDENTITY_HEADER, InvalidTokenError
 from chorus_backbone.correlation import (
     REQUEST_ID_HEADER,
     bind_correlation_id,
@@ -131,7 +132,8 @@ class ApiEdge:
                 raise _RefusedError(404, "not_found", "no such endpoint")
             user = None
             if not is_public(scope["method"], path) and not takes_service_credentials(path):
-                user = self._user(token)
+                user, seal = self._user(token)
+                forwarded.append((IDENTITY_HEADER, seal))
             client = scope.get("client")
             self.limiter.admit(client[0] if client else "unknown", user)
             body = await self._body(receive, length)
@@ -158,10 +160,12 @@ class ApiEdge:
         await _answer(send, refusal, echo)
         return refusal.status
 
-    def _user(self, token: str | None) -> str:
+    def _user(self, token: str | None) -> tuple[str, str]:
+        """The user id and the seal to pass on."""
         if not token:
             raise InvalidTokenError("a token is required: send Authorization: Bearer <token>")
-        return self.tokens.user(token).subject
+        principal, seal = self.tokens.sealed(token)
+        return principal.subject, seal
 
     async def _body(self, receive: Receive, length: int | None) -> bytes:
         """The whole body, read here before forwarding: a body that trickles in holds only this

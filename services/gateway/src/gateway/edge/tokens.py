@@ -1,4 +1,8 @@
-"""Verified user tokens, remembered until they expire: a token is checked once, not per request."""
+"""Verified user tokens, remembered until they expire: a token is checked once, not per request.
+
+Each is remembered with its seal (``TokenCodec.seal``), which the edge passes on so the
+services do not verify the token again.
+"""
 
 import time
 from collections import OrderedDict
@@ -20,22 +24,28 @@ class TokenCache:
         self.codec = codec
         self.capacity = capacity
         self.clock = clock
-        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._verified: OrderedDict[str, tuple[Principal, float, str]] = OrderedDict()
 
     def user(self, token: str) -> Principal:
         """The user the token speaks for; InvalidTokenError (401) when it is not a valid user token."""
+        return self.sealed(token)[0]
+
+    def sealed(self, token: str) -> tuple[Principal, str]:
+        """The user the token speaks for and the seal that tells the services so; InvalidTokenError
+        (401) when it is not a valid user token."""
         entry = self._verified.get(token)
         if entry is not None:
-            principal, expires_at = entry
+            principal, expires_at, seal = entry
             if expires_at > self.clock():
                 self._verified.move_to_end(token)
-                return principal
+                return principal, seal
             del self._verified[token]
         principal, expires_at = self.codec.verify_until(token, kind=TokenKind.USER)
-        self._verified[token] = (principal, expires_at)
+        seal = self.codec.seal(principal, expires_at)
+        self._verified[token] = (principal, expires_at, seal)
         if len(self._verified) > self.capacity:
             self._verified.popitem(last=False)
-        return principal
+        return principal, seal
 
     def rotate(self, codec: TokenCodec) -> None:
         """Check tokens with ``codec``'s keys from now on; tokens signed by a retired key id fail."""
