@@ -15,6 +15,7 @@ async def run(
 ) -> dict[str, object]:
     ws_url = gateway.replace("http://", "ws://") + f"/api/games/wss/lobby/{room}?token={token}"
     latencies: list[float] = []
+    answered: list[float] = []  # the PUT's own answer, part of every latency above
     missing = 0
     async with connect(ws_url, max_size=2**22) as ws, httpx.AsyncClient(base_url=gateway, timeout=30) as http:
         while '"welcome"' not in await ws.recv(decode=True):
@@ -25,6 +26,7 @@ async def run(
             started = time.monotonic()
             response = await http.put(f"/api/reviews/albums/{album}", json={"score": score}, headers=headers)
             response.raise_for_status()
+            answered.append((time.monotonic() - started) * 1000)
             try:
                 async with asyncio.timeout(10):
                     while True:
@@ -35,17 +37,17 @@ async def run(
             except TimeoutError:
                 missing += 1
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
-    ordered = sorted(latencies)
-
-    def quantile(q: float) -> float | None:
+    def quantile(values: list[float], q: float) -> float | None:
+        ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else None
 
     return {
         "ratings": count,
-        "frames": len(ordered),
+        "frames": len(latencies),
         "missing": missing,
-        "p50_ms": quantile(0.5),
-        "p99_ms": quantile(0.99),
+        "p50_ms": quantile(latencies, 0.5),
+        "p99_ms": quantile(latencies, 0.99),
+        "put_answered_p50_ms": quantile(answered, 0.5),
     }
 
 

@@ -1,4 +1,4 @@
-"""Publishes outbox entries to Kafka and marks them sent.
+"""Publishes outbox documents' entries to Kafka and marks the documents sent.
 
 Two ways out. A committed unit of work hands its entries over at once and the
 process that wrote them publishes them right after the commit (the express path).
@@ -20,13 +20,13 @@ from chorus_backbone import metrics
 from chorus_backbone.kafka import OutgoingMessage, RawPublisher
 from chorus_backbone.lease import Lease
 from chorus_backbone.mongo import Database
-from chorus_backbone.outbox import Outbox, OutboxEntry
+from chorus_backbone.outbox import Outbox, OutboxDocument, entries_of
 from chorus_schemas import TopicNames
 
 logger = logging.getLogger(__name__)
 
 _BACKLOG_OBSERVE_SECONDS = 2.0
-_REMEMBERED = 10_000  # ids of entries this process published itself, most recent
+_REMEMBERED = 10_000  # ids of documents this process published itself, most recent
 
 
 class OutboxRelay:
@@ -60,9 +60,9 @@ class OutboxRelay:
         self.lease = Lease(database, name="outbox-relay", owner=uuid4().hex, duration=lease_duration)
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._express: list[OutboxEntry] = []
+        self._express: list[OutboxDocument] = []
         self._express_ready = asyncio.Event()
-        # Entries the express path is publishing, or has just published: the sweep leaves
+        # Documents the express path is publishing, or has just published: the sweep leaves
         # them alone (its read may predate their being marked sent).
         self._in_flight: set[object] = set()
         self._published: OrderedDict[object, None] = OrderedDict()
@@ -71,11 +71,11 @@ class OutboxRelay:
         """Sweep now instead of at the next poll."""
         self._wake.set()
 
-    def publish_committed(self, entries: list[OutboxEntry]) -> None:
-        """Entries of a transaction that just committed: publish them now, in commit order."""
-        self._express.extend(entries)
+    def publish_committed(self, documents: list[OutboxDocument]) -> None:
+        """Documents of a transaction that just committed: publish them now, in commit order."""
+        self._express.extend(documents)
         # From the hand-over on, the sweep leaves them alone (it may read them before they go).
-        self._in_flight.update(entry["_id"] for entry in entries)
+        self._in_flight.update(document["_id"] for document in documents)
         self._express_ready.set()
 
     async def _publish_express(self) -> None:
@@ -85,12 +85,12 @@ class OutboxRelay:
             while self._express:
                 batch = self._express[: self.batch_size]
                 del self._express[: len(batch)]
-                ids = [entry["_id"] for entry in batch]
+                ids = [document["_id"] for document in batch]
                 try:
                     await self._send(batch)
                     self._remember(ids)
                 except Exception:
-                    logger.warning("publishing %d committed entries failed; the sweep will", len(batch))
+                    logger.warning("publishing %d committed documents failed; the sweep will", len(batch))
                     metrics.RELAY_FAILURES.labels(self.outbox.source).inc()
                     self._wake.set()
                 finally:
@@ -103,16 +103,19 @@ class OutboxRelay:
             self._published.popitem(last=False)
 
     async def relay_once(self) -> int:
-        """Publish one batch of pending entries; returns how many were sent."""
+        """Publish one batch of pending documents; returns how many documents were pending."""
         pending = await self.outbox.pending(
             self.batch_size, written_before_ns=time.time_ns() - self.sweep_after_ns
         )
-        entries = [e for e in pending if e["_id"] not in self._in_flight and e["_id"] not in self._published]
-        if entries:
-            await self._send(entries)
+        documents = [
+            d for d in pending if d["_id"] not in self._in_flight and d["_id"] not in self._published
+        ]
+        if documents:
+            await self._send(documents)
         return len(pending)
 
-    async def _send(self, entries: list[OutboxEntry]) -> None:
+    async def _send(self, documents: list[OutboxDocument]) -> None:
+        entries = [entry for document in documents for entry in entries_of(document)]
         await self.publisher.send_many(
             [
                 OutgoingMessage(
@@ -124,7 +127,7 @@ class OutboxRelay:
                 for entry in entries
             ]
         )
-        await self.outbox.mark_sent([entry["_id"] for entry in entries])
+        await self.outbox.mark_sent([document["_id"] for document in documents])
         for entry in entries:
             metrics.EVENTS_PUBLISHED.labels(self.outbox.source, entry["topic"], entry["type"]).inc()
 

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, TypeVar
 
 from chorus_backbone import mongo
-from chorus_backbone.outbox import Outbox, OutboxEntry
+from chorus_backbone.outbox import Outbox, OutboxDocument, OutboxEntry
 from chorus_schemas import Envelope, Event
 
 T = TypeVar("T")
@@ -83,7 +83,8 @@ class _OutboxTransaction:
 
 
 class MongoUnitOfWork:
-    """A MongoDB transaction and the service's outbox; ``committed`` gets the entries once they commit.
+    """A MongoDB transaction and the service's outbox; ``committed`` gets the outbox document
+    once it has committed.
 
     ``committed`` is the relay's ``publish_committed`` in a service: the events leave for
     Kafka right after the commit instead of at the relay's next sweep.
@@ -93,7 +94,7 @@ class MongoUnitOfWork:
         self,
         client: mongo.MongoClient,
         outbox: Outbox,
-        committed: Callable[[list[OutboxEntry]], None],
+        committed: Callable[[list[OutboxDocument]], None],
         *,
         timeout_seconds: float | None = None,
     ) -> None:
@@ -107,20 +108,19 @@ class MongoUnitOfWork:
         return self._timeout_seconds
 
     async def run(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
-        recorded: list[OutboxEntry] = []
+        recorded: OutboxDocument | None = None
 
         async def attempt(session: mongo.Session) -> T:
             nonlocal recorded
             # A retried attempt starts over: only the last attempt's events are written.
             transaction = _OutboxTransaction(session, self._outbox)
             result = await work(transaction)
-            await self._outbox.insert(transaction.entries, session=session)
-            recorded = transaction.entries
+            recorded = await self._outbox.insert(transaction.entries, session=session)
             return result
 
         result = await mongo.in_transaction(self._client, attempt, timeout=self._timeout_seconds)
-        if recorded:
-            self._committed(recorded)
+        if recorded is not None:
+            self._committed([recorded])
         return result
 
     async def run_once(

@@ -102,7 +102,7 @@ class FriendshipLoad:
 
 async def friendship_lag(users: Database) -> list[str]:
     pending = await users["outbox"].count_documents({"sent_at": None})
-    return [f"users outbox holds {pending} unsent events"] if pending else []
+    return [f"users outbox holds {pending} unsent documents (transactions' events)"] if pending else []
 
 
 async def check_friendships(

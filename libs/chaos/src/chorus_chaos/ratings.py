@@ -67,7 +67,7 @@ async def rating_lag(load: RatingLoad, reviews: Database, http: httpx.AsyncClien
     """What has not caught up: the outbox, and album aggregates (stored and shown) behind their ratings."""
     behind: list[str] = []
     if pending := await reviews["outbox"].count_documents({"sent_at": None}):
-        behind.append(f"reviews outbox holds {pending} unsent events")
+        behind.append(f"reviews outbox holds {pending} unsent documents (transactions' events)")
     for album in sorted(load.albums()):
         halves = [d["half_stars"] async for d in reviews["ratings"].find({"album_id": album})]
         expected = (len(halves), sum(halves), {str(h): n for h, n in Counter(halves).items()})
