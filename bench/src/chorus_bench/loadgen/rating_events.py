@@ -37,6 +37,7 @@ async def run(
             except TimeoutError:
                 missing += 1
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+
     def quantile(values: list[float], q: float) -> float | None:
         ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else None

@@ -110,7 +110,13 @@ class Runtime:
         )
 
     def batch_consumer(
-        self, topic: str, name: str, handles: Collection[type[Event]], on_batch: BatchHandler
+        self,
+        topic: str,
+        name: str,
+        handles: Collection[type[Event]],
+        on_batch: BatchHandler,
+        *,
+        gather_ms: int = 0,
     ) -> BatchEventConsumer:
         """A consumer in this service's group ``name`` that stores each fetched batch at once."""
         group = self.group(name)
@@ -122,6 +128,7 @@ class Runtime:
             dead_letters=self.dead_letters(group),
             retry=self.retry_policy,
             topics=self.topics,
+            gather_ms=gather_ms,
         )
 
     def add_consumer(self, consumer: EventConsumer) -> None:

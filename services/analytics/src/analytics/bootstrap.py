@@ -28,6 +28,6 @@ def bootstrap(settings: AnalyticsSettings) -> Analytics:
     store = AnalyticsStore(runtime.database)
     inbox = ProcessedEvents(runtime.mongo_client, runtime.database, consumer="analytics")
     counting = Counting(runtime.mongo_client, store, inbox)
-    runtime.add_consumer(ratings_consumer(runtime, counting))
-    runtime.add_consumer(rooms_consumer(runtime, counting))
+    runtime.add_consumer(ratings_consumer(runtime, counting, gather_ms=settings.gather_ms))
+    runtime.add_consumer(rooms_consumer(runtime, counting, gather_ms=settings.gather_ms))
     return Analytics(runtime=runtime, store=store, inbox=inbox)
