@@ -25,6 +25,7 @@ from chorus_chaos.ledger import Ledger, LoadSwitch, Outcome, outcome_of
 from chorus_chaos.verdict import Verdict
 from chorus_chaos.world import Account, RoomSlot
 from chorus_schemas.live_room import CloseCode
+from forums.store.log_pages import PAGES_COLLECTION, messages_of
 
 KIND = "chat"
 SAY_EVERY_SECONDS = 0.5  # well under the per-member rate limit
@@ -150,8 +151,8 @@ class ChatLoad:
 
 async def _logs(forums: Database, rooms: set[int]) -> dict[int, list[tuple[int, str]]]:
     logs: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    async for document in forums["messages"].find({"room_id": {"$in": sorted(rooms)}}).sort("seq", 1):
-        logs[document["room_id"]].append((document["seq"], document["text"]))
+    async for page in forums[PAGES_COLLECTION].find({"room_id": {"$in": sorted(rooms)}}).sort("first", 1):
+        logs[page["room_id"]].extend((message.id, message.text) for message in messages_of(page))
     return logs
 
 

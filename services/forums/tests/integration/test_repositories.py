@@ -85,6 +85,69 @@ async def test_deleted_messages_keep_their_place_and_reports_need_a_message(stor
     await rooms.report(room.id, 1, 3, "spam")
 
 
+async def test_a_long_log_reads_and_deletes_the_same_across_its_batches(stores: Stores) -> None:
+    rooms = stores.rooms
+    room = await _room(rooms, 1, album_id=None)
+    said = [
+        NewMessage(1 + index % 2, "ada" if index % 2 == 0 else "bob", f"m{index + 1}") for index in range(150)
+    ]
+    await rooms.append(room.id, said[:100], session=None)  # a batch longer than any page
+    for message in said[100:]:
+        await rooms.append(room.id, [message], session=None)
+
+    everything = await rooms.after(room.id, 0, limit=500)
+    assert [(m.id, m.text) for m in everything] == [(i, f"m{i}") for i in range(1, 151)]
+    assert [m.id for m in await rooms.after(room.id, 60, limit=10)] == list(range(61, 71))
+    assert [m.id for m in await rooms.latest(room.id, limit=55)] == list(range(96, 151))
+    for message_id in (64, 65, 100, 101, 150):
+        assert await rooms.delete_message(room.id, message_id)
+        assert await rooms.message_exists(room.id, message_id)
+    assert not await rooms.message_exists(room.id, 151)
+    shown = {m.id: (m.deleted, m.text) for m in await rooms.after(room.id, 60, limit=100)}
+    assert [i for i, (deleted, _) in shown.items() if deleted] == [64, 65, 100, 101, 150]
+    assert shown[64] == (True, "")
+    assert shown[66] == (False, "m66")
+
+
+async def test_messages_stored_one_per_document_before_are_read_after_a_start(
+    mongo_database: mongo.Database,
+) -> None:
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    await mongo_database["messages"].insert_many(
+        [
+            {
+                "_id": f"9:{seq}",
+                "room_id": 9,
+                "seq": seq,
+                "user_id": 1,
+                "username": "ada",
+                "text": f"old {seq}",
+                "at": at,
+            }
+            for seq in (1, 2, 3)
+        ]
+        + [{"_id": "9:4", "room_id": 9, "seq": 4, "user_id": 2, "text": "", "at": at, "deleted": True}]
+    )
+    await mongo_database["rooms"].insert_one(
+        {"_id": 9, "creator_id": 1, "title": "old", "created_at": at, "closed": False, "last_seq": 4}
+    )
+    rooms = MongoRoomRepository(mongo_database)
+    await rooms.ensure_indexes()
+    await rooms.ensure_indexes()  # a second start finds the work done
+
+    await rooms.append(9, [NewMessage(1, "ada", "new")], session=None)
+
+    shown = [(m.id, m.username, m.text, m.deleted, m.at) for m in await rooms.latest(9, limit=10)]
+    assert shown[:4] == [
+        (1, "ada", "old 1", False, at),
+        (2, "ada", "old 2", False, at),
+        (3, "ada", "old 3", False, at),
+        (4, None, "", True, at),
+    ]
+    assert shown[4][:4] == (5, "ada", "new", False)
+    assert await rooms.delete_message(9, 2)
+
+
 async def test_records_belong_to_their_owner_newest_first(stores: Stores) -> None:
     records = stores.records
     first = await records.add(1, ["e4"], session=None, record_id=await records.next_id())

@@ -4,10 +4,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, ReplaceOne, ReturnDocument
 
 from chorus_backbone.mongo import Database, Document, Session, next_sequence
 from forums.domain.models import Message, NewMessage, Room
+from forums.store.log_pages import PAGES_COLLECTION, messages_of, page_of, pages_from_messages
+
+PAGE_SIZE = 64  # messages per page at most: a message's page is found among this many
+_PAGES_MIGRATION = "messages.pages"
 
 
 def _room(document: Document) -> Room:
@@ -21,31 +25,39 @@ def _room(document: Document) -> Room:
     )
 
 
-def _message(document: Document) -> Message:
-    return Message(
-        room_id=document["room_id"],
-        id=document["seq"],
-        user_id=document["user_id"],
-        username=document.get("username"),
-        text=document["text"],
-        at=document["at"],
-        deleted=document.get("deleted", False),
-    )
-
-
 class MongoRoomRepository:
     def __init__(self, database: Database) -> None:
         self.database = database
         self.rooms = database["rooms"]
-        self.messages = database["messages"]
+        self.pages = database[PAGES_COLLECTION]
         self.reports = database["reports"]
+        self._earlier_messages = database["messages"]  # the log's earlier shape: one per document
+        self._migrations = database["migrations"]
 
     async def ensure_indexes(self) -> None:
         await self.rooms.create_index([("closed", ASCENDING), ("album_id", ASCENDING)], name="open_by_album")
         await self.rooms.create_index([("creator_id", ASCENDING), ("closed", ASCENDING)], name="by_creator")
-        await self.messages.create_index(
-            [("room_id", ASCENDING), ("seq", ASCENDING)], unique=True, name="room_log"
-        )
+        await self.pages.create_index([("room_id", ASCENDING), ("last", ASCENDING)], name="room_log")
+        await self._page_earlier_messages()
+
+    async def _page_earlier_messages(self) -> None:
+        """Copy messages stored one per document into pages: once per database (marked done
+        after), and safe to run again if a start dies halfway (pages are replaced by id)."""
+        done = {"_id": _PAGES_MIGRATION}
+        if await self._migrations.find_one(done):
+            return
+        chunk: list[Document] = []
+        async for document in self._earlier_messages.find({}):
+            chunk.append(document)
+            if len(chunk) == 1000:
+                await self._store_pages(pages_from_messages(chunk))
+                chunk = []
+        await self._store_pages(pages_from_messages(chunk))
+        await self._migrations.update_one(done, {"$set": done}, upsert=True)
+
+    async def _store_pages(self, pages: list[Document]) -> None:
+        if pages:
+            await self.pages.bulk_write([ReplaceOne({"_id": p["_id"]}, p, upsert=True) for p in pages])
 
     async def next_id(self) -> int:
         return await next_sequence(self.database, "rooms")
@@ -108,52 +120,56 @@ class MongoRoomRepository:
             Message(room_id, first + offset, entry.user_id, entry.username, entry.text, now, False)
             for offset, entry in enumerate(entries)
         ]
-        await self.messages.insert_many(
-            [
-                {
-                    "_id": f"{room_id}:{message.id}",
-                    "room_id": room_id,
-                    "seq": message.id,
-                    "user_id": message.user_id,
-                    "username": message.username,
-                    "text": message.text,
-                    "at": message.at,
-                }
-                for message in messages
-            ],
-            ordered=True,
-            session=session,
-        )
+        pages = [
+            page_of(room_id, messages[start : start + PAGE_SIZE], now)
+            for start in range(0, len(messages), PAGE_SIZE)
+        ]
+        await self.pages.insert_many(pages, ordered=True, session=session)
         return messages
 
     async def after(self, room_id: int, after_id: int, *, limit: int) -> list[Message]:
         """Messages after ``after_id``, oldest first (deleted ones included, to keep the count)."""
-        cursor = (
-            self.messages.find({"room_id": room_id, "seq": {"$gt": after_id}})
-            .sort("seq", ASCENDING)
-            .limit(limit)
-        )
-        return [_message(document) async for document in cursor]
+        if limit <= 0:
+            return []
+        # Ids count up one by one: the ``limit`` messages after ``after_id`` are the next ids.
+        query = {"room_id": room_id, "last": {"$gt": after_id}, "first": {"$lte": after_id + limit}}
+        pages = [page async for page in self.pages.find(query)]
+        found = [m for page in pages for m in messages_of(page) if after_id < m.id <= after_id + limit]
+        return sorted(found, key=lambda message: message.id)
 
     async def latest(self, room_id: int, *, limit: int) -> list[Message]:
         if limit <= 0:
-            return []  # MongoDB reads a limit of 0 as "no limit"
-        cursor = self.messages.find({"room_id": room_id}).sort("seq", DESCENDING).limit(limit)
-        return list(reversed([_message(document) async for document in cursor]))
+            return []
+        return await self.after(room_id, max(0, await self.last_id(room_id) - limit), limit=limit)
 
     async def last_id(self, room_id: int) -> int:
         document = await self.rooms.find_one({"_id": room_id}, {"last_seq": 1})
         return int(document["last_seq"]) if document else 0
 
+    async def _page_holding(self, room_id: int, message_id: int) -> Document | None:
+        query = {
+            "room_id": room_id,
+            "last": {"$gte": message_id, "$lt": message_id + PAGE_SIZE},
+            "first": {"$lte": message_id},
+        }
+        return await self.pages.find_one(query)
+
     async def delete_message(self, room_id: int, message_id: int) -> bool:
-        result = await self.messages.update_one(
-            {"_id": f"{room_id}:{message_id}", "deleted": {"$ne": True}},
-            {"$set": {"deleted": True, "text": ""}},
+        """Blank a message in its place; False when there is none or it was deleted already."""
+        page = await self._page_holding(room_id, message_id)
+        if page is None:
+            return False
+        result = await self.pages.update_one(
+            {"_id": page["_id"], "deleted": {"$ne": message_id}},
+            {
+                "$addToSet": {"deleted": message_id},
+                "$set": {f"messages.{message_id - page['first']}.text": ""},
+            },
         )
         return result.modified_count == 1
 
     async def message_exists(self, room_id: int, message_id: int) -> bool:
-        return await self.messages.count_documents({"_id": f"{room_id}:{message_id}"}, limit=1) > 0
+        return await self._page_holding(room_id, message_id) is not None
 
     async def report(self, room_id: int, message_id: int, reporter: int, reason: str) -> None:
         """Keep a report for moderators (one per reporter and message)."""
