@@ -9,7 +9,7 @@ token is verified once, at the edge.
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from chorus_backbone.auth import IDENTITY_HEADER, InvalidTokenError, Principal, TokenCodec, TokenKind
@@ -37,9 +37,10 @@ async def _user(
     codec: Annotated[TokenCodec, Depends(token_codec)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     auth_token: Annotated[str | None, Depends(_auth_token_header)],
-    sealed: Annotated[str | None, Header(alias=IDENTITY_HEADER, include_in_schema=False)] = None,
+    request: Request,
 ) -> Principal:
-    if sealed is not None:
+    # Read from the request, not declared as a parameter: the seal is internal, not in the API.
+    if (sealed := request.headers.get(IDENTITY_HEADER)) is not None:
         return codec.unseal(sealed)
     return codec.verify(_presented_token(bearer, auth_token), kind=TokenKind.USER)
 
