@@ -1,9 +1,4 @@
-"""Idempotent consumption: an event's id is recorded in the same transaction as its effect.
-
-The ids a transaction claims are one document (a consumer applying a fetched batch of
-hundreds of events writes one marker document, not hundreds), under a unique index on
-its markers.
-"""
+"""Idempotent consumption: an event's id is recorded in the same transaction as its effect."""
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -35,24 +30,6 @@ class ProcessedEvents:
         await self.collection.create_index(
             "processed_at", expireAfterSeconds=int(self.retention.total_seconds())
         )
-        # An event is claimed once: a concurrent claim of it conflicts here and retries.
-        await self.collection.create_index("markers", unique=True, sparse=True, name="one_claim_per_event")
-
-    def _marker(self, envelope: Envelope, consumer: str | None = None) -> str:
-        return f"{consumer or self.consumer}:{envelope.id}"
-
-    async def _claimed(self, markers: list[str], session: Session | None) -> set[str]:
-        """Which of ``markers`` were claimed before: in a claim's ``markers``, or (claims stored
-        one event per document before) as a document's id."""
-        claimed: set[str] = set()
-        wanted = set(markers)
-        async for document in self.collection.find(
-            {"markers": {"$in": markers}}, {"markers": 1}, session=session
-        ):
-            claimed.update(wanted.intersection(document["markers"]))
-        async for document in self.collection.find({"_id": {"$in": markers}}, {"_id": 1}, session=session):
-            claimed.add(document["_id"])
-        return claimed
 
     async def claim(
         self, envelope: Envelope, session: Session | None, *, consumer: str | None = None
@@ -63,30 +40,31 @@ class ProcessedEvents:
         makes this one conflict and retry, then see the marker.
         """
         name = consumer or self.consumer
-        return bool(await self._claim({self._marker(envelope, name): envelope}, name, session))
+        marker_id = f"{name}:{envelope.id}"
+        if await self.collection.find_one({"_id": marker_id}, session=session):
+            return False
+        await self.collection.insert_one(
+            {"_id": marker_id, "consumer": name, "type": envelope.type, "processed_at": datetime.now(UTC)},
+            session=session,
+        )
+        return True
 
     async def claim_many(self, envelopes: Sequence[Envelope], session: Session | None) -> list[Envelope]:
         """Record each envelope as applied in the caller's transaction; those that were not before.
 
-        Two reads and one write for the whole batch (its markers are one document); an
-        envelope twice in it counts once.
+        Two reads-and-writes for the whole batch; an envelope twice in it counts once.
         """
-        return await self._claim({self._marker(envelope): envelope for envelope in envelopes}, None, session)
-
-    async def _claim(
-        self, by_marker: dict[str, Envelope], consumer: str | None, session: Session | None
-    ) -> list[Envelope]:
-        claimed = await self._claimed(list(by_marker), session)
-        fresh = {marker: envelope for marker, envelope in by_marker.items() if marker not in claimed}
+        by_marker = {f"{self.consumer}:{envelope.id}": envelope for envelope in envelopes}
+        cursor = self.collection.find({"_id": {"$in": list(by_marker)}}, {"_id": 1}, session=session)
+        seen = {document["_id"] async for document in cursor}
+        fresh = {marker: envelope for marker, envelope in by_marker.items() if marker not in seen}
         if fresh:
-            first = next(iter(fresh))
-            await self.collection.insert_one(
-                {
-                    "_id": first,
-                    "consumer": consumer or self.consumer,
-                    "markers": list(fresh),
-                    "processed_at": datetime.now(UTC),
-                },
+            now = datetime.now(UTC)
+            await self.collection.insert_many(
+                [
+                    {"_id": marker, "consumer": self.consumer, "type": envelope.type, "processed_at": now}
+                    for marker, envelope in fresh.items()
+                ],
                 session=session,
             )
         return list(fresh.values())
@@ -107,4 +85,4 @@ class ProcessedEvents:
         await self.collection.delete_many({"consumer": self.consumer})
 
     async def seen(self, envelope: Envelope) -> bool:
-        return bool(await self._claimed([self._marker(envelope)], None))
+        return await self.collection.count_documents({"_id": f"{self.consumer}:{envelope.id}"}, limit=1) > 0
