@@ -41,6 +41,17 @@ async def in_transaction(
             return await session.with_transaction(work)
 
 
+async def once_per_database(database: Database, name: str, work: Callable[[], Awaitable[None]]) -> None:
+    """Run ``work`` (an idempotent change of stored data) unless this database has it done
+    already; it is marked done after it finished, so a start that dies halfway runs it again."""
+    migrations = database["migrations"]
+    done = {"_id": name}
+    if await migrations.find_one(done):
+        return
+    await work()
+    await migrations.update_one(done, {"$set": done}, upsert=True)
+
+
 async def next_sequence(database: Database, name: str) -> int:
     """The next integer id of a collection (ids on the wire are integers, never ObjectIds).
 

@@ -6,12 +6,11 @@ from typing import Any
 
 from pymongo import ASCENDING, ReplaceOne, ReturnDocument
 
-from chorus_backbone.mongo import Database, Document, Session, next_sequence
+from chorus_backbone.mongo import Database, Document, Session, next_sequence, once_per_database
 from forums.domain.models import Message, NewMessage, Room
 from forums.store.log_pages import PAGES_COLLECTION, messages_of, page_of, pages_from_messages
 
 PAGE_SIZE = 64  # messages per page at most: a message's page is found among this many
-_PAGES_MIGRATION = "messages.pages"
 
 
 def _room(document: Document) -> Room:
@@ -32,20 +31,15 @@ class MongoRoomRepository:
         self.pages = database[PAGES_COLLECTION]
         self.reports = database["reports"]
         self._earlier_messages = database["messages"]  # the log's earlier shape: one per document
-        self._migrations = database["migrations"]
 
     async def ensure_indexes(self) -> None:
         await self.rooms.create_index([("closed", ASCENDING), ("album_id", ASCENDING)], name="open_by_album")
         await self.rooms.create_index([("creator_id", ASCENDING), ("closed", ASCENDING)], name="by_creator")
         await self.pages.create_index([("room_id", ASCENDING), ("last", ASCENDING)], name="room_log")
-        await self._page_earlier_messages()
+        await once_per_database(self.database, "messages.pages", self._page_earlier_messages)
 
     async def _page_earlier_messages(self) -> None:
-        """Copy messages stored one per document into pages: once per database (marked done
-        after), and safe to run again if a start dies halfway (pages are replaced by id)."""
-        done = {"_id": _PAGES_MIGRATION}
-        if await self._migrations.find_one(done):
-            return
+        """Copy messages stored one per document into pages (replaced by id: safe to repeat)."""
         chunk: list[Document] = []
         async for document in self._earlier_messages.find({}):
             chunk.append(document)
@@ -53,7 +47,6 @@ class MongoRoomRepository:
                 await self._store_pages(pages_from_messages(chunk))
                 chunk = []
         await self._store_pages(pages_from_messages(chunk))
-        await self._migrations.update_one(done, {"$set": done}, upsert=True)
 
     async def _store_pages(self, pages: list[Document]) -> None:
         if pages:

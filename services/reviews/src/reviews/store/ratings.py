@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from pymongo import ASCENDING, DESCENDING, DeleteOne, ReplaceOne, UpdateOne
 
-from chorus_backbone.mongo import Database, Document, IdBlocks, Session
+from chorus_backbone.mongo import Database, Document, IdBlocks, Session, once_per_database
 from reviews.domain.aggregates import applied
 from reviews.domain.models import Rating, RatingChange, ReviewSort
 
@@ -22,9 +22,6 @@ def _rating(document: Document) -> Rating:
         updated_at=document["updated_at"],
         version=document.get("version", 1),
     )
-
-
-_PAIR_KEY_MIGRATION = "ratings.pair"
 
 
 def _pair_key(album_id: int, user_id: int) -> str:
@@ -53,7 +50,6 @@ class MongoRatingRepository:
         self.database = database
         self.ratings = database["ratings"]
         self.likes = database["likes"]
-        self.migrations = database["migrations"]
         self._ids = IdBlocks(database, "ratings")
 
     async def ensure_indexes(self) -> None:
@@ -70,14 +66,10 @@ class MongoRatingRepository:
             [("user_id", ASCENDING), ("updated_at", DESCENDING)], name="user_newest"
         )
         await self.ratings.create_index("pair", name="by_pair")
-        await self._key_unkeyed_ratings()
+        await once_per_database(self.database, "ratings.pair", self._key_unkeyed_ratings)
 
     async def _key_unkeyed_ratings(self) -> None:
-        """Give ratings stored before the pair key existed their key: once per database (the scan
-        is skipped after it is marked done), and safe to run again if a start dies halfway."""
-        done = {"_id": _PAIR_KEY_MIGRATION}
-        if await self.migrations.find_one(done):
-            return
+        """Give ratings stored before the pair key existed their key."""
         unkeyed = self.ratings.find({"pair": {"$exists": False}}, {"album_id": 1, "user_id": 1})
         writes = [
             UpdateOne({"_id": d["_id"]}, {"$set": {"pair": _pair_key(d["album_id"], d["user_id"])}})
@@ -85,7 +77,6 @@ class MongoRatingRepository:
         ]
         if writes:
             await self.ratings.bulk_write(writes, ordered=False)
-        await self.migrations.update_one(done, {"$set": done}, upsert=True)
 
     async def next_id(self) -> int:
         return await self._ids.next_id()
