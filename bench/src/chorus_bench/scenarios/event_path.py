@@ -17,6 +17,9 @@ from chorus_bench.harness import Point, load_generator, print_table, repeat, sav
 from chorus_bench.system import running
 from chorus_devinfra.kafka import kafka_libs
 
+# The warm-up rates the albums before this one, so none of its frames reaches the room listened to.
+LISTENED_ALBUM = 21
+
 
 def kafka_floor(bootstrap: str, messages: int) -> dict[str, object]:
     classpath = f"{kafka_libs()}/*"
@@ -60,10 +63,18 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
         chorus = start_chorus(started)
         token = chorus.user_token("listener")
         headers = {"Authorization": f"Bearer {token}"}
+        if not smoke:
+            # Other users' ratings, of other albums than the one listened to.
+            warm_file = started.state / "tokens-warm-up.txt"
+            warm_file.write_text("\n".join(chorus.user_token(f"warm-up-{i}") for i in range(8)))
+            chorus.warm_up(warm_file, albums=LISTENED_ALBUM - 1)
 
         def once() -> dict[str, object]:
             room = httpx.post(
-                f"{chorus.gateway}/api/games/create", json={"album_id": 1}, headers=headers, timeout=30
+                f"{chorus.gateway}/api/games/create",
+                json={"album_id": LISTENED_ALBUM},
+                headers=headers,
+                timeout=30,
             ).json()["lobby_id"]
             return load_generator(
                 "chorus_bench.loadgen.rating_events",
@@ -73,6 +84,8 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
                 token,
                 "--room",
                 str(room),
+                "--album",
+                str(LISTENED_ALBUM),
                 "--count",
                 str(count),
             )

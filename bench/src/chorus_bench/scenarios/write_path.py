@@ -104,6 +104,10 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
         # The same raters rate on from point to point: what an aggregate must show is every
         # rater's last acknowledged score so far.
         finals: dict[str, float] = {}
+        if not smoke:
+            warm_file = started.state / "tokens-warm-up.txt"
+            warm_file.write_text("\n".join(tokens[: min(plan)[0]]))
+            finals.update(chorus.warm_up(warm_file))
         for users, albums in plan:
             _catalog_of(chorus.urls["reviews"], tokens[0], albums)
             token_file = started.state / f"tokens-{users}.txt"

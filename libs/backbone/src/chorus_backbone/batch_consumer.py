@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter

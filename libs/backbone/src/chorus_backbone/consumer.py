@@ -19,7 +19,7 @@ from typing import Any
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage
 from tenacity import (
     AsyncRetrying,
     RetryError,
@@ -55,6 +55,10 @@ def worth_retrying(error: BaseException) -> bool:
     # refusal by the domain (unknown id, invalid value) will not heal by retrying.
     # A paused projection is not a failure either: the message is read again after the pause.
     return isinstance(error, Exception) and not isinstance(error, ChorusError | ProjectionPaused)
+
+
+async def _as_received(message: KafkaMessage) -> KafkaMessage:
+    return message
 
 
 class Outcome(StrEnum):
@@ -109,6 +113,9 @@ class EventConsumer:
     ) -> None:
         broker.subscriber(
             self.topic,
+            # The handler gets FastStream's message itself (its records, undecoded): the
+            # envelope is parsed here, once (the broker applies no types, see make_broker).
+            decoder=_as_received,
             group_id=self.group,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",

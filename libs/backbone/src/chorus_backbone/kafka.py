@@ -39,6 +39,10 @@ def make_broker(bootstrap: str, *, client_id: str) -> KafkaBroker:
         request_timeout_ms=10_000,
         # FastStream logs every message received and processed at this level: not at INFO.
         log_level=logging.DEBUG,
+        # Handlers take the message as it came (chorus_backbone.consumer), so no dependency
+        # injection runs per message: FastStream resolves a `Context` parameter such as its
+        # `KafkaMessage` annotation in a worker thread, one thread hand-off per message.
+        apply_types=False,
         middlewares=[
             # Spans for every publish and consume, linked by W3C traceparent headers.
             KafkaTelemetryMiddleware(tracer_provider=trace.get_tracer_provider()),
