@@ -11,6 +11,7 @@ from users.handlers.friends import Friends
 from users.security.signin_guard import SignInGuard
 from users.settings import UsersSettings
 from users.store.friendships import MongoFriendshipRepository
+from users.store.remembered import RememberedAccounts
 from users.store.users import MongoUserRepository
 
 
@@ -35,6 +36,7 @@ class UsersService:
 def bootstrap(settings: UsersSettings) -> UsersService:
     runtime = Runtime.from_settings(settings)
     users = MongoUserRepository(runtime.database)
+    accounts = RememberedAccounts(users, capacity=settings.remembered_accounts)
     friendships = MongoFriendshipRepository(runtime.database)
     tokens = TokenCodec(settings.token_keys())
     signin_guard = SignInGuard(
@@ -51,9 +53,9 @@ def bootstrap(settings: UsersSettings) -> UsersService:
         users=users,
         friendships=friendships,
         tokens=tokens,
-        accounts=Accounts(users, runtime.unit_of_work, tokens, signin_guard),
-        friends=Friends(users, friendships, runtime.unit_of_work),
+        accounts=Accounts(accounts, runtime.unit_of_work, tokens, signin_guard),
+        friends=Friends(accounts, friendships, runtime.unit_of_work),
         grpc_server=users_grpc_server(
-            users, friendships, tokens, port=settings.grpc_port, host=settings.host
+            accounts, friendships, tokens, port=settings.grpc_port, host=settings.host
         ),
     )

@@ -17,6 +17,11 @@ class UsersSettings(ServiceSettings):
     signin_failures_per_account: int = Field(default=5, ge=1)
     signin_failures_per_address: int = Field(default=30, ge=1)
     signin_failure_window_seconds: int = Field(default=15 * 60, ge=1)
+    remembered_accounts: int = Field(
+        default=100_000,
+        ge=0,
+        description="Accounts kept in memory after a lookup by id (accounts never change once created).",
+    )
     trust_forwarded_for: bool = Field(
         default=False,
         description="Take the client address from X-Forwarded-For (behind the gateway).",

@@ -11,6 +11,7 @@ from users.domain.friendships import PairStatus
 from users.domain.models import User
 from users.store.friendships import FriendshipRepository, MongoFriendshipRepository
 from users.store.memory import InMemoryFriendshipRepository, InMemoryUserRepository
+from users.store.remembered import RememberedAccounts
 from users.store.users import MongoUserRepository, UserRepository
 
 pytestmark = pytest.mark.integration
@@ -22,7 +23,7 @@ class Stores:
     friendships: FriendshipRepository
 
 
-@pytest.fixture(params=["mongo", "memory"])
+@pytest.fixture(params=["mongo", "mongo remembered", "memory"])
 async def stores(request: pytest.FixtureRequest, mongo_database: mongo.Database) -> Stores:
     if request.param == "memory":
         return Stores(InMemoryUserRepository(), InMemoryFriendshipRepository())
@@ -30,6 +31,8 @@ async def stores(request: pytest.FixtureRequest, mongo_database: mongo.Database)
     friendships = MongoFriendshipRepository(mongo_database)
     await users.ensure_indexes()
     await friendships.ensure_indexes()
+    if request.param == "mongo remembered":
+        return Stores(RememberedAccounts(users, capacity=2), friendships)
     return Stores(users, friendships)
 
 
