@@ -13,14 +13,16 @@ from gateway.edge.hot_path import ApiEdge
 from gateway.edge.limits import EdgeLimiter
 from gateway.edge.tokens import TokenCache
 from gateway.settings import GatewaySettings
+from gateway.upstreams.connections import UpstreamConnections
 from gateway.upstreams.forwarder import Forwarder
 from gateway.upstreams.lobby_proxy import LobbyRelay
 from gateway.upstreams.pool import UpstreamPool
 from gateway.upstreams.registry import RegistryStore, registry_server
 
-# An idle pooled connection is dropped before the service's own idle timeout (uvicorn's
-# keep-alive, 5 s) closes it: a request sent on a connection the service is closing fails,
-# and one that is not idempotent cannot be tried again elsewhere (a 503 for the client).
+# An idle pooled connection (the edge's and aiohttp's) is dropped before the service's own
+# idle timeout (uvicorn's keep-alive, 5 s) closes it: a request sent on a connection the
+# service is closing fails, and one that is not idempotent cannot be tried again elsewhere
+# (a 503 for the client).
 UPSTREAM_KEEPALIVE_SECONDS = 4.0
 
 
@@ -34,6 +36,7 @@ class GatewayParts:
     limiter: EdgeLimiter
     token_cache: TokenCache
     registry: HealthyGrpcServer
+    upstreams: UpstreamConnections = field(init=False)
     forwarder: Forwarder = field(init=False)
     openapi: MergedOpenApi = field(init=False)
     edge: ApiEdge = field(init=False)
@@ -45,7 +48,8 @@ class GatewayParts:
 
     async def start(self) -> None:
         settings = self.settings
-        # aiohttp's client belongs to the running loop, so it is made here and not in bootstrap.
+        # aiohttp's client (the gateway's own calls: documents, readiness) belongs to the running
+        # loop, so it is made here and not in bootstrap; proxied requests use ``upstreams``.
         self.http = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
                 limit=settings.upstream_connections,
@@ -60,7 +64,13 @@ class GatewayParts:
             auto_decompress=False,
             skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
         )
-        self.forwarder = Forwarder(self.http, self.pool)
+        self.upstreams = UpstreamConnections(
+            per_instance=settings.upstream_connections,
+            keepalive_seconds=UPSTREAM_KEEPALIVE_SECONDS,
+            connect_seconds=settings.upstream_connect_timeout_seconds,
+            timeout_seconds=settings.upstream_timeout_seconds,
+        )
+        self.forwarder = Forwarder(self.upstreams, self.pool)
         self.openapi = MergedOpenApi(
             self.http, self.pool, own={"openapi": "3.1.0", "info": {"version": "0.1.0"}, "paths": {}}
         )
@@ -82,6 +92,7 @@ class GatewayParts:
         try:
             await self.registry.stop()
         finally:
+            self.upstreams.close()
             await self.http.close()
             await self.redis.aclose()
 

@@ -56,6 +56,7 @@ _DROPPED = frozenset(
     }
 )
 _IDENTITY_PREFIX = b"x-chorus-"
+_IDENTITY = IDENTITY_HEADER.encode()
 _MAX_REQUEST_ID = 128
 
 
@@ -121,7 +122,7 @@ class ApiEdge:
         receive: Receive,
         send: Send,
         token: str | None,
-        forwarded: list[tuple[str, str]],
+        forwarded: list[tuple[bytes, bytes]],
         length: int | None,
         echo: list[tuple[bytes, bytes]],
     ) -> int:
@@ -133,18 +134,18 @@ class ApiEdge:
             user = None
             if not is_public(scope["method"], path) and not takes_service_credentials(path):
                 user, seal = self._user(token)
-                forwarded.append((IDENTITY_HEADER, seal))
+                forwarded.append((_IDENTITY, seal.encode()))
             client = scope.get("client")
             self.limiter.admit(client[0] if client else "unknown", user)
             body = await self._body(receive, length)
             if token:
-                forwarded.append(("authorization", f"Bearer {token}"))
-            forwarded.append(("x-request-id", echo[0][1].decode()))
-            forwarded.append(("x-forwarded-for", client[0] if client else "unknown"))
+                forwarded.append((b"authorization", b"Bearer " + token.encode("latin-1")))
+            forwarded.append((b"x-request-id", echo[0][1]))
+            forwarded.append((b"x-forwarded-for", client[0].encode() if client else b"unknown"))
             if tracing_enabled():
                 carrier: dict[str, str] = {}
                 propagate.inject(carrier)
-                forwarded.extend(carrier.items())
+                forwarded.extend((name.encode(), value.encode()) for name, value in carrier.items())
             return await self.forwarder.forward(scope, send, service, forwarded, body, echo)
         except ChorusError as error:
             refusal = _RefusedError(
@@ -202,7 +203,7 @@ class ApiEdge:
 
 def _read_headers(
     raw: list[tuple[bytes, bytes]],
-) -> tuple[str | None, str | None, list[tuple[str, str]], int | None]:
+) -> tuple[str | None, str | None, list[tuple[bytes, bytes]], int | None]:
     """One pass: the token, the request id, the headers to forward, the declared body length."""
     token = None
     request_id = None
@@ -221,7 +222,7 @@ def _read_headers(
         elif name == b"content-length":
             length = int(value) if value.isdigit() else None
         elif name not in _DROPPED and not name.startswith(_IDENTITY_PREFIX):
-            forwarded.append((name.decode("latin-1"), value.decode("latin-1")))
+            forwarded.append((name, value))
     return token, request_id, forwarded, length
 
 

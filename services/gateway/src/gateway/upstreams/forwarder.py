@@ -1,17 +1,20 @@
 """Forwarding a request to the owning service: pooled keep-alive connections, bounded, retried when safe.
 
-aiohttp's client keeps the upstream connections (parsing in C, no cookie jar: one
-upstream's cookies never reach another user's request). The path goes on exactly as
-the client sent it, still encoded. Request bodies are bounded by the edge and held
-so that an idempotent request can go to another instance; response bodies stream
-through as they arrive.
+The connections are the edge's own (``gateway.upstreams.connections``). The path goes
+on exactly as the client sent it, still encoded. Request bodies are bounded by the
+edge and held so that an idempotent request can go to another instance; answers go
+back as they arrive (in one piece when they arrived whole with their head).
 """
 
-import aiohttp
 from starlette.types import Scope, Send
-from yarl import URL
 
 from gateway import metrics
+from gateway.upstreams.connections import (
+    Answer,
+    UpstreamAnswerError,
+    UpstreamConnectError,
+    UpstreamConnections,
+)
 from gateway.upstreams.pool import UpstreamPool
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -36,8 +39,8 @@ class UpstreamUnavailableError(Exception):
 
 
 class Forwarder:
-    def __init__(self, session: aiohttp.ClientSession, pool: UpstreamPool) -> None:
-        self.session = session
+    def __init__(self, connections: UpstreamConnections, pool: UpstreamPool) -> None:
+        self.connections = connections
         self.pool = pool
 
     async def forward(
@@ -45,7 +48,7 @@ class Forwarder:
         scope: Scope,
         send: Send,
         service: str,
-        headers: list[tuple[str, str]],
+        headers: list[tuple[bytes, bytes]],
         body: bytes,
         response_headers: list[tuple[bytes, bytes]],
     ) -> int:
@@ -58,23 +61,17 @@ class Forwarder:
         relaying = _Relay(send, response_headers)
         for url in await self.pool.candidates(service):
             try:
-                async with self.session.request(
-                    method,
-                    URL(url + target.decode("latin-1"), encoded=True),
-                    headers=headers,
-                    data=body or None,
-                    allow_redirects=False,
-                ) as upstream:
-                    if upstream.status == 503 and retry_any:
+                async with self.connections.request(url, method, target, headers, body) as answer:
+                    if answer.status == 503 and retry_any:
                         continue
                     self.pool.succeeded(url)
-                    await relaying.relay(upstream)
-                    return upstream.status
-            except aiohttp.ClientConnectorError:
+                    await relaying.relay(answer)
+                    return answer.status
+            except UpstreamConnectError:
                 self.pool.failed(url)  # never reached: safe to try another for any method
                 metrics.UPSTREAM_FAILURES.labels(service).inc()
                 continue
-            except (TimeoutError, aiohttp.ClientError):
+            except UpstreamAnswerError:
                 self.pool.failed(url)
                 metrics.UPSTREAM_FAILURES.labels(service).inc()
                 if relaying.started:
@@ -93,16 +90,17 @@ class _Relay:
         self.extra = extra
         self.started = False
 
-    async def relay(self, upstream: aiohttp.ClientResponse) -> None:
-        headers = [
-            (name.lower(), value)
-            for name, value in upstream.raw_headers
-            if name.lower() not in _NOT_FORWARDED_BACK
-        ]
+    async def relay(self, answer: Answer) -> None:
+        headers = [(name, value) for name, value in answer.headers if name not in _NOT_FORWARDED_BACK]
+        headers += self.extra
+        if answer.complete():  # the usual small answer: one body message
+            body = b"".join([chunk async for chunk in answer.body()])
+            self.started = True
+            await self.send({"type": "http.response.start", "status": answer.status, "headers": headers})
+            await self.send({"type": "http.response.body", "body": body})
+            return
         self.started = True
-        await self.send(
-            {"type": "http.response.start", "status": upstream.status, "headers": headers + self.extra}
-        )
-        async for chunk in upstream.content.iter_any():
+        await self.send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        async for chunk in answer.body():
             await self.send({"type": "http.response.body", "body": chunk, "more_body": True})
         await self.send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -1,0 +1,287 @@
+"""Keep-alive HTTP/1.1 connections to the services, for the edge's proxied requests.
+
+A request is written as one block of bytes and its answer parsed by httptools (the
+parser uvicorn uses), with nothing else per request: no URL objects, no header
+multidicts, no cookie jar (one upstream's cookies never reach another user's
+request). Each instance has at most ``per_instance`` connections; a request waits
+for one within its timeout. A connection idle longer than ``keepalive_seconds`` is
+dropped before reuse, so the service (which closes idle connections itself) never
+closes one under a request.
+"""
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import cast
+from urllib.parse import urlsplit
+
+import httptools
+
+# Past this much unread answer, reading from the service pauses until the client caught up.
+_HIGH_WATER = 256 * 1024
+
+
+class UpstreamConnectError(Exception):
+    """The instance could not be reached: the request was not sent (safe to send elsewhere)."""
+
+
+class UpstreamAnswerError(Exception):
+    """The request was sent but no whole answer came back (a timeout, a reset, a bad answer)."""
+
+
+class _Connection(asyncio.Protocol):
+    """One connection: writes a request, parses its answer, and says whether it can be reused."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.closed = False
+        self.idle_since = time.monotonic()
+        self._head: asyncio.Future[None] | None = None
+        self._status = 0
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._chunks: deque[bytes] = deque()
+        self._buffered = 0
+        self._arrived = asyncio.Event()
+        self._complete = False
+        self._failure: Exception | None = None
+        self._paused = False
+        self._keep_alive = False
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports have the interface of asyncio.Transport without subclassing it.
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as error:
+            self._fail(UpstreamAnswerError(f"unreadable answer: {error}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if not self._complete:
+            self._fail(UpstreamAnswerError("the service closed the connection before answering in full"))
+
+    # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name.lower(), value))
+
+    def on_headers_complete(self) -> None:
+        self._status = self.parser.get_status_code()
+        # Asked now: once the message is complete the parser has moved on to the next one.
+        self._keep_alive = self.parser.should_keep_alive()
+        if self._head is not None and not self._head.done():
+            self._head.set_result(None)
+
+    def on_body(self, body: bytes) -> None:
+        self._chunks.append(body)
+        self._buffered += len(body)
+        self._arrived.set()
+        if self._buffered > _HIGH_WATER and self.transport is not None and not self._paused:
+            self._paused = True
+            self.transport.pause_reading()
+
+    def on_message_complete(self) -> None:
+        self._complete = True
+        self._arrived.set()
+
+    # use
+    def _fail(self, error: Exception) -> None:
+        if self._failure is None:
+            self._failure = error
+        if self._head is not None and not self._head.done():
+            self._head.set_exception(error)
+        self._arrived.set()
+
+    def send(self, request: bytes) -> "asyncio.Future[None]":
+        """Write ``request``; the future is done when the answer's head has arrived."""
+        assert self.transport is not None
+        self._head = asyncio.get_running_loop().create_future()
+        self._status, self._headers = 0, []
+        self._chunks.clear()
+        self._buffered = 0
+        self._complete = False
+        self._keep_alive = False
+        self._failure = None
+        self._arrived.clear()
+        self.transport.write(request)
+        return self._head
+
+    @property
+    def status(self) -> int:
+        return self._status
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        return self._headers
+
+    def end_without_body(self) -> None:
+        """The answer has no body whatever its head says (a HEAD request): nothing more is read,
+        and the connection is not used again (the parser would take a body for the next answer)."""
+        self._complete = True
+        self.close()
+
+    async def body(self, deadline: float) -> AsyncIterator[bytes]:
+        """The answer's body as it arrives, until complete; UpstreamAnswerError past ``deadline``."""
+        while True:
+            if self._chunks:
+                chunk = b"".join(self._chunks)
+                self._chunks.clear()
+                self._buffered = 0
+                if self._paused and self.transport is not None:
+                    self._paused = False
+                    self.transport.resume_reading()
+                yield chunk
+                continue
+            if self._complete:
+                return
+            if self._failure is not None:
+                raise self._failure
+            self._arrived.clear()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self._arrived.wait()
+            except TimeoutError:
+                raise UpstreamAnswerError("the service did not answer in time") from None
+
+    def whole_body_arrived(self) -> bool:
+        return self._complete
+
+    def reusable(self) -> bool:
+        return self._complete and self._keep_alive and not self.closed and self._failure is None
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+
+@dataclass
+class _Instance:
+    host: str
+    port: int
+    host_header: bytes
+    slots: asyncio.Semaphore
+    idle: deque[_Connection] = field(default_factory=deque)
+
+
+@dataclass
+class Answer:
+    """The head of a service's answer; ``body`` yields its body (empty for HEAD)."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    connection: _Connection
+    deadline: float
+    has_body: bool
+
+    def complete(self) -> bool:
+        """Whether the whole body has already arrived with the head."""
+        return self.connection.whole_body_arrived()
+
+    async def body(self) -> AsyncIterator[bytes]:
+        if not self.has_body:
+            return
+        async for chunk in self.connection.body(self.deadline):
+            yield chunk
+
+
+class UpstreamConnections:
+    """Pooled connections to every instance the edge forwards to."""
+
+    def __init__(
+        self,
+        *,
+        per_instance: int,
+        keepalive_seconds: float,
+        connect_seconds: float,
+        timeout_seconds: float,
+    ) -> None:
+        self.per_instance = per_instance
+        self.keepalive_seconds = keepalive_seconds
+        self.connect_seconds = connect_seconds
+        self.timeout_seconds = timeout_seconds
+        self._instances: dict[str, _Instance] = {}
+
+    def _instance(self, base_url: str) -> _Instance:
+        instance = self._instances.get(base_url)
+        if instance is None:
+            parts = urlsplit(base_url)
+            host, port = parts.hostname or "127.0.0.1", parts.port or 80
+            instance = _Instance(host, port, parts.netloc.encode(), asyncio.Semaphore(self.per_instance))
+            self._instances[base_url] = instance
+        return instance
+
+    @contextlib.asynccontextmanager
+    async def request(
+        self, base_url: str, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> AsyncIterator[Answer]:
+        """Send a request to the instance at ``base_url``; its answer's head, the body to be read
+        within the same timeout. The connection goes back to the pool only when the answer was
+        read in full."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout_seconds
+        instance = self._instance(base_url)
+        try:
+            async with asyncio.timeout_at(deadline):
+                await instance.slots.acquire()
+        except TimeoutError:
+            raise UpstreamConnectError("no connection to the service came free in time") from None
+        connection = None
+        try:
+            connection = await self._connection(instance, deadline)
+            head = connection.send(_request_bytes(method, target, instance.host_header, headers, body))
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await head
+            except TimeoutError:
+                raise UpstreamAnswerError("the service did not answer in time") from None
+            has_body = method != "HEAD" and connection.status not in (204, 304)
+            if not has_body and method == "HEAD":
+                connection.end_without_body()
+            yield Answer(connection.status, connection.headers, connection, deadline, has_body)
+            if connection.reusable():
+                connection.idle_since = time.monotonic()
+                instance.idle.append(connection)
+                connection = None
+        finally:
+            if connection is not None:
+                connection.close()
+            instance.slots.release()
+
+    async def _connection(self, instance: _Instance, deadline: float) -> _Connection:
+        now = time.monotonic()
+        while instance.idle:
+            connection = instance.idle.pop()  # the most recently used: the least likely to be closing
+            if not connection.closed and now - connection.idle_since < self.keepalive_seconds:
+                return connection
+            connection.close()
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout_at(min(deadline, loop.time() + self.connect_seconds)):
+                _, connection = await loop.create_connection(_Connection, instance.host, instance.port)
+        except (OSError, TimeoutError) as error:
+            raise UpstreamConnectError(f"cannot connect: {error!r}") from None
+        return connection
+
+    def close(self) -> None:
+        for instance in self._instances.values():
+            while instance.idle:
+                instance.idle.pop().close()
+
+
+def _request_bytes(
+    method: str, target: bytes, host: bytes, headers: list[tuple[bytes, bytes]], body: bytes
+) -> bytes:
+    lines = [method.encode(), b" ", target, b" HTTP/1.1\r\nhost: ", host, b"\r\n"]
+    for name, value in headers:
+        lines += (name, b": ", value, b"\r\n")
+    if body or method in ("POST", "PUT", "PATCH"):
+        lines += (b"content-length: ", str(len(body)).encode(), b"\r\n")
+    lines += (b"\r\n", body)
+    return b"".join(lines)
