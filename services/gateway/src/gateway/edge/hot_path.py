@@ -10,12 +10,14 @@ a token) is never logged.
 """
 
 import asyncio
+import functools
 import logging
 import time
 
 import orjson
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
+from prometheus_client import Counter, Histogram
 from starlette.types import Receive, Scope, Send
 
 from chorus_backbone import metrics as backbone_metrics
@@ -109,8 +111,8 @@ class ApiEdge:
                 status = await self._handle(scope, receive, send, token, forwarded, length, echo)
         finally:
             elapsed = time.perf_counter() - started
-            backbone_metrics.HTTP_REQUESTS.labels("gateway", method, ROUTE, f"{status // 100}xx").inc()
-            backbone_metrics.HTTP_REQUEST_SECONDS.labels("gateway", method, ROUTE).observe(elapsed)
+            _counted(method, status // 100).inc()
+            _timed(method).observe(elapsed)
             level = logging.WARNING if status >= 500 else logging.DEBUG
             if logger.isEnabledFor(level):
                 logger.log(level, "%s %s %d %.1f ms", method, scope["path"], status, elapsed * 1000)
@@ -199,6 +201,18 @@ class ApiEdge:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+@functools.cache
+def _counted(method: str, status_class: int) -> Counter:
+    """The request counter's child for one method and status class (looked up once, not per request;
+    the methods are the HTTP parser's few)."""
+    return backbone_metrics.HTTP_REQUESTS.labels("gateway", method, ROUTE, f"{status_class}xx")
+
+
+@functools.cache
+def _timed(method: str) -> Histogram:
+    return backbone_metrics.HTTP_REQUEST_SECONDS.labels("gateway", method, ROUTE)
 
 
 def _read_headers(

@@ -152,6 +152,13 @@ class _Connection(asyncio.Protocol):
     def whole_body_arrived(self) -> bool:
         return self._complete
 
+    def take_arrived(self) -> bytes:
+        """The body that has arrived so far (all of it once ``whole_body_arrived``)."""
+        chunk = b"".join(self._chunks)
+        self._chunks.clear()
+        self._buffered = 0
+        return chunk
+
     def reusable(self) -> bool:
         return self._complete and self._keep_alive and not self.closed and self._failure is None
 
@@ -183,6 +190,10 @@ class Answer:
     def complete(self) -> bool:
         """Whether the whole body has already arrived with the head."""
         return self.connection.whole_body_arrived()
+
+    def whole_body(self) -> bytes:
+        """The body, when ``complete``."""
+        return self.connection.take_arrived() if self.has_body else b""
 
     async def body(self) -> AsyncIterator[bytes]:
         if not self.has_body:

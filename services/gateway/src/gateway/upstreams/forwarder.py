@@ -94,7 +94,7 @@ class _Relay:
         headers = [(name, value) for name, value in answer.headers if name not in _NOT_FORWARDED_BACK]
         headers += self.extra
         if answer.complete():  # the usual small answer: one body message
-            body = b"".join([chunk async for chunk in answer.body()])
+            body = answer.whole_body()
             self.started = True
             await self.send({"type": "http.response.start", "status": answer.status, "headers": headers})
             await self.send({"type": "http.response.body", "body": body})

@@ -42,6 +42,10 @@ class UpstreamPool:
         self._turns = itertools.count()
         self._failed_until: dict[str, float] = {}
         self._registered: dict[str, list[str]] | None = None
+        # Every instance of each service, sorted: made at each refresh, read by every request.
+        self._known: dict[str, list[str]] = {service: sorted(set(urls)) for service, urls in static.items()}
+        for service in SERVICES:
+            metrics.UPSTREAM_INSTANCES.labels(service).set(len(self._known.get(service, [])))
         self._task: asyncio.Task[None] | None = None
 
     async def refresh(self) -> None:
@@ -50,18 +54,18 @@ class UpstreamPool:
         for service in SERVICES:
             registered[service] = sorted((await self.store.live(service)).values())
         self._registered = registered
+        self._known = {
+            service: sorted(set(registered[service]) | set(self.static.get(service, [])))
+            for service in SERVICES
+        }
         for service in SERVICES:
-            metrics.UPSTREAM_INSTANCES.labels(service).set(len(self._known(service)))
-
-    def _known(self, service: str) -> list[str]:
-        registered = (self._registered or {}).get(service, [])
-        return sorted(set(registered) | set(self.static.get(service, [])))
+            metrics.UPSTREAM_INSTANCES.labels(service).set(len(self._known[service]))
 
     async def instances(self, service: str) -> list[str]:
         if self._registered is None:
             with contextlib.suppress(RedisError):
                 await self.refresh()
-        return self._known(service)
+        return self._known.get(service, [])
 
     async def candidates(self, service: str, *, affinity: str | None = None) -> list[str]:
         """Instances to try in order: healthy ones first, recently failed ones last.
@@ -71,7 +75,6 @@ class UpstreamPool:
         hashing): a room's members meet on one instance, which then alone writes the room's
         log, and only the rooms of an instance that leaves or joins move."""
         every = await self.instances(service)
-        metrics.UPSTREAM_INSTANCES.labels(service).set(len(every))
         if not every:
             return []
         if affinity is None:
