@@ -177,6 +177,8 @@ class ApiEdge:
             raise _RefusedError(
                 413, "body_too_large", f"request bodies are limited to {self.max_body_bytes} bytes"
             )
+        if length == 0:
+            return b""
         try:
             async with asyncio.timeout(self.body_seconds):
                 return await self._read_body(receive)
@@ -218,10 +220,11 @@ def _timed(method: str) -> Histogram:
 def _read_headers(
     raw: list[tuple[bytes, bytes]],
 ) -> tuple[str | None, str | None, list[tuple[bytes, bytes]], int | None]:
-    """One pass: the token, the request id, the headers to forward, the declared body length."""
+    """One pass: the token, the request id, the headers to forward, the declared body length
+    (None when not known before reading it: chunked, or an unreadable length)."""
     token = None
     request_id = None
-    length = None
+    length: int | None = 0  # neither a length nor chunked: a request without a body (RFC 9112 6.3)
     forwarded = []
     for name, value in raw:
         if name == b"authorization":
@@ -235,6 +238,8 @@ def _read_headers(
                 request_id = incoming
         elif name == b"content-length":
             length = int(value) if value.isdigit() else None
+        elif name == b"transfer-encoding":
+            length = None
         elif name not in _DROPPED and not name.startswith(_IDENTITY_PREFIX):
             forwarded.append((name, value))
     return token, request_id, forwarded, length

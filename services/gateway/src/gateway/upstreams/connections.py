@@ -238,11 +238,14 @@ class UpstreamConnections:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout_seconds
         instance = self._instance(base_url)
-        try:
-            async with asyncio.timeout_at(deadline):
-                await instance.slots.acquire()
-        except TimeoutError:
-            raise UpstreamConnectError("no connection to the service came free in time") from None
+        if instance.slots.locked():
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await instance.slots.acquire()
+            except TimeoutError:
+                raise UpstreamConnectError("no connection to the service came free in time") from None
+        else:
+            await instance.slots.acquire()  # free: taken at once, no timer
         connection = None
         try:
             connection = await self._connection(instance, deadline)

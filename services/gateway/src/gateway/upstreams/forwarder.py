@@ -18,10 +18,13 @@ from gateway.upstreams.connections import (
 from gateway.upstreams.pool import UpstreamPool
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-# Response headers that belong to one hop (and the request id, which the edge sets).
+# Response headers that belong to one hop (and the request id, which the edge sets; the date
+# and server, which the gateway's server writes on every answer).
 _NOT_FORWARDED_BACK = frozenset(
     {
         b"connection",
+        b"date",
+        b"server",
         b"keep-alive",
         b"proxy-authenticate",
         b"proxy-authorization",
