@@ -128,7 +128,13 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
             },
             ready_path="/healthz",  # no forums here, so never "ready" as a whole
         )
-        token = ChorusSystem(stack, gateway, {}).user_token("bench")
+        system = ChorusSystem(stack, gateway, {})
+        token = system.user_token("bench")
+        if not smoke:
+            # Kafka is up for the services: its JVM warms up before the first point, not during it.
+            warm_file = started.state / "tokens-warm-up.txt"
+            warm_file.write_text("\n".join(system.user_token(f"warm-up-{i}") for i in range(8)))
+            system.warm_up(warm_file)
         targets = {
             "direct to the service": {"/api/users": users, "/api/music": reviews},
             "chorus gateway": {"/api/users": gateway, "/api/music": gateway},
