@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -39,12 +40,9 @@ class ChorusSystem:
             raise RuntimeError(f"signin failed: {response.status_code} {response.text}")
         return str(response.json()["auth_token"])
 
-    def warm_up(
-        self, token_file: Path, *, albums: int = 20, seconds: float = WARM_UP_SECONDS
-    ) -> dict[str, float]:
-        """Ratings through the whole system for ``seconds``, not measured, so that figures are of
-        the steady state; every rater's last score per album (keys as the ratings load generator's)."""
-        result = load_generator(
+    def rate(self, token_file: Path, *, albums: int, seconds: float) -> dict[str, Any]:
+        """The ratings load generator's result: one rater per token in ``token_file``, flat out."""
+        return load_generator(
             "chorus_bench.loadgen.ratings",
             "--gateway",
             self.gateway,
@@ -55,7 +53,15 @@ class ChorusSystem:
             "--duration",
             str(seconds),
         )
-        return dict(result["final"])
+
+    def warm_up(self, state: Path, tokens: list[str] | None = None, *, albums: int = 20) -> dict[str, float]:
+        """Ratings through the whole system for ``WARM_UP_SECONDS``, not measured, so that figures
+        are of the steady state; by ``tokens`` (eight new users when none are given). Every rater's
+        last score per album (keys as the ratings load generator's)."""
+        token_file = state / "tokens-warm-up.txt"
+        chosen = tokens if tokens is not None else [self.user_token(f"warm-up-{i}") for i in range(8)]
+        token_file.write_text("\n".join(chosen))
+        return dict(self.rate(token_file, albums=albums, seconds=WARM_UP_SECONDS)["final"])
 
 
 def start_chorus(run: Running, *, forums_replicas: int = 1, analytics: bool = False) -> ChorusSystem:

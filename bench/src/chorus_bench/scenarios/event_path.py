@@ -65,9 +65,7 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
         headers = {"Authorization": f"Bearer {token}"}
         if not smoke:
             # Other users' ratings, of other albums than the one listened to.
-            warm_file = started.state / "tokens-warm-up.txt"
-            warm_file.write_text("\n".join(chorus.user_token(f"warm-up-{i}") for i in range(8)))
-            chorus.warm_up(warm_file, albums=LISTENED_ALBUM - 1)
+            chorus.warm_up(started.state, albums=LISTENED_ALBUM - 1)
 
         def once() -> dict[str, object]:
             room = httpx.post(

@@ -132,9 +132,7 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
         token = system.user_token("bench")
         if not smoke:
             # Kafka is up for the services: its JVM warms up before the first point, not during it.
-            warm_file = started.state / "tokens-warm-up.txt"
-            warm_file.write_text("\n".join(system.user_token(f"warm-up-{i}") for i in range(8)))
-            system.warm_up(warm_file)
+            system.warm_up(started.state)
         targets = {
             "direct to the service": {"/api/users": users, "/api/music": reviews},
             "chorus gateway": {"/api/users": gateway, "/api/music": gateway},

@@ -16,7 +16,7 @@ import httpx
 from pymongo import MongoClient
 
 from chorus_bench.chorus_stack import start_chorus
-from chorus_bench.harness import Point, load_generator, print_table, repeat, save
+from chorus_bench.harness import Point, print_table, repeat, save
 from chorus_bench.system import running
 from chorus_devinfra.probes import metric_value
 
@@ -105,9 +105,7 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
         # rater's last acknowledged score so far.
         finals: dict[str, float] = {}
         if not smoke:
-            warm_file = started.state / "tokens-warm-up.txt"
-            warm_file.write_text("\n".join(tokens[: min(plan)[0]]))
-            finals.update(chorus.warm_up(warm_file))
+            finals.update(chorus.warm_up(started.state, tokens[: min(plan)[0]]))
         for users, albums in plan:
             _catalog_of(chorus.urls["reviews"], tokens[0], albums)
             token_file = started.state / f"tokens-{users}.txt"
@@ -116,17 +114,7 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
             def once(
                 token_file: Path = token_file, albums: int = albums, finals: dict[str, float] = finals
             ) -> dict[str, object]:
-                result = load_generator(
-                    "chorus_bench.loadgen.ratings",
-                    "--gateway",
-                    chorus.gateway,
-                    "--token-file",
-                    str(token_file),
-                    "--albums",
-                    str(albums),
-                    "--duration",
-                    str(seconds),
-                )
+                result = chorus.rate(token_file, albums=albums, seconds=seconds)
                 finals.update(result.pop("final"))
                 result["outbox_drained_after_s"] = _outbox_drain_seconds(chorus.urls["reviews"])
                 return result

@@ -20,48 +20,56 @@ pytestmark = pytest.mark.integration
 BIG = 1024 * 1024  # past the point where reading from the service pauses for the client
 
 
-async def service(scope: Scope, receive: Receive, send: Send) -> None:
+class Service:
     """Answers by path: the client's port (which connection it came on), a big streamed body,
     a slow answer, a closing answer, an echo of the request."""
-    if scope["type"] != "http":
-        return
-    path = scope["path"]
-    if path == "/slow":
-        await asyncio.sleep(2)
-    headers = [(b"content-type", b"text/plain")]
-    if path == "/closing":
-        headers.append((b"connection", b"close"))
-    if path == "/big":
+
+    def __init__(self) -> None:
+        self.slow_released = asyncio.Event()  # the slow answer waits past every client timeout here
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        path = scope["path"]
+        if path == "/slow":
+            await self.slow_released.wait()
+        headers = [(b"content-type", b"text/plain")]
+        if path == "/closing":
+            headers.append((b"connection", b"close"))
+        if path == "/big":
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            for index in range(16):
+                await send(
+                    {"type": "http.response.body", "body": bytes([index]) * (BIG // 16), "more_body": True}
+                )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if path == "/echo":
+            body = b""
+            while True:
+                message = await receive()
+                body += message.get("body", b"")
+                if not message.get("more_body"):
+                    break
+            marker = dict(scope["headers"])[b"x-test"].decode()
+            content = f"{scope['method']} {scope['query_string'].decode()} {marker} ".encode() + body
+        else:
+            content = str(scope["client"][1]).encode()
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        for index in range(16):
-            await send(
-                {"type": "http.response.body", "body": bytes([index]) * (BIG // 16), "more_body": True}
-            )
-        await send({"type": "http.response.body", "body": b""})
-        return
-    if path == "/echo":
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        marker = dict(scope["headers"])[b"x-test"].decode()
-        content = f"{scope['method']} {scope['query_string'].decode()} {marker} ".encode() + body
-    else:
-        content = str(scope["client"][1]).encode()
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": content})
+        await send({"type": "http.response.body", "body": content})
 
 
 @pytest.fixture
 async def base_url() -> AsyncIterator[str]:
     port = free_port()
+    service = Service()
     server = uvicorn.Server(uvicorn.Config(service, host="127.0.0.1", port=port, log_config=None))
     task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110  (uvicorn offers no event to wait on)
-        await asyncio.sleep(0.01)
+    async with asyncio.timeout(10):
+        while not server.started:  # noqa: ASYNC110  (uvicorn offers no event to wait on)
+            await asyncio.sleep(0.01)
     yield f"http://127.0.0.1:{port}"
+    service.slow_released.set()
     server.should_exit = True
     await task
 

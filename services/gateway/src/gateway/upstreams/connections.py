@@ -130,13 +130,7 @@ class _Connection(asyncio.Protocol):
         """The answer's body as it arrives, until complete; UpstreamAnswerError past ``deadline``."""
         while True:
             if self._chunks:
-                chunk = b"".join(self._chunks)
-                self._chunks.clear()
-                self._buffered = 0
-                if self._paused and self.transport is not None:
-                    self._paused = False
-                    self.transport.resume_reading()
-                yield chunk
+                yield self.take_arrived()
                 continue
             if self._complete:
                 return
@@ -153,10 +147,14 @@ class _Connection(asyncio.Protocol):
         return self._complete
 
     def take_arrived(self) -> bytes:
-        """The body that has arrived so far (all of it once ``whole_body_arrived``)."""
+        """The body that has arrived so far (all of it once ``whole_body_arrived``); reading from the
+        service goes on if it was paused for this."""
         chunk = b"".join(self._chunks)
         self._chunks.clear()
         self._buffered = 0
+        if self._paused and self.transport is not None:
+            self._paused = False
+            self.transport.resume_reading()
         return chunk
 
     def reusable(self) -> bool:
