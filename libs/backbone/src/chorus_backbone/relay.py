@@ -5,7 +5,9 @@ process that wrote them publishes them right after the commit (the express path)
 A sweep, run by one replica at a time under a lease, publishes whatever is still
 unsent a moment after it was written: entries of a process that died before
 publishing, or whose publish failed. An entry may so be published twice (an express
-publish slower than that moment); consumers drop repeats by event id.
+publish slower than that moment); consumers drop repeats by event id. What the
+express path published is marked sent a little later, many commits in one write
+(the sweep knows what this process published meanwhile and leaves it alone).
 """
 
 import asyncio
@@ -27,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 _BACKLOG_OBSERVE_SECONDS = 2.0
 _REMEMBERED = 10_000  # ids of documents this process published itself, most recent
+_MARK_RETRY_SECONDS = 1.0
+_FINAL_MARK_SECONDS = 2.0
 
 
 class OutboxRelay:
@@ -48,6 +52,7 @@ class OutboxRelay:
         batch_size: int = 200,
         lease_duration: timedelta = timedelta(seconds=10),
         sweep_after: timedelta = timedelta(seconds=2),
+        mark_gather_seconds: float = 0.05,
     ) -> None:
         self.outbox = outbox
         self.publisher = publisher
@@ -66,6 +71,9 @@ class OutboxRelay:
         # them alone (its read may predate their being marked sent).
         self._in_flight: set[object] = set()
         self._published: OrderedDict[object, None] = OrderedDict()
+        self.mark_gather_seconds = mark_gather_seconds
+        self._unmarked: list[object] = []
+        self._unmarked_ready = asyncio.Event()
 
     def notify(self) -> None:
         """Sweep now instead of at the next poll."""
@@ -87,14 +95,43 @@ class OutboxRelay:
                 del self._express[: len(batch)]
                 ids = [document["_id"] for document in batch]
                 try:
-                    await self._send(batch)
+                    await self._publish(batch)
                     self._remember(ids)
+                    self._unmarked.extend(ids)
+                    self._unmarked_ready.set()
                 except Exception:
                     logger.warning("publishing %d committed documents failed; the sweep will", len(batch))
                     metrics.RELAY_FAILURES.labels(self.outbox.source).inc()
                     self._wake.set()
                 finally:
                     self._in_flight.difference_update(ids)
+
+    async def _mark_published(self) -> None:
+        """Mark what the express path published, gathered for a moment: one write for many commits."""
+        while True:
+            await self._unmarked_ready.wait()
+            await asyncio.sleep(self.mark_gather_seconds)
+            self._unmarked_ready.clear()
+            if not await self._mark_unmarked():
+                await asyncio.sleep(_MARK_RETRY_SECONDS)
+                self._unmarked_ready.set()
+
+    async def _mark_unmarked(self) -> bool:
+        ids, self._unmarked = self._unmarked, []
+        if not ids:
+            return True
+        try:
+            await self.outbox.mark_sent(ids)
+        except asyncio.CancelledError:
+            self._unmarked[:0] = ids  # stop() marks them
+            raise
+        except Exception:
+            # Still remembered as published, so no sweep here sends them again; marked on the retry.
+            logger.warning("marking %d published documents sent failed; retrying", len(ids))
+            metrics.RELAY_FAILURES.labels(self.outbox.source).inc()
+            self._unmarked[:0] = ids
+            return False
+        return True
 
     def _remember(self, ids: list[object]) -> None:
         for entry_id in ids:
@@ -111,10 +148,11 @@ class OutboxRelay:
             d for d in pending if d["_id"] not in self._in_flight and d["_id"] not in self._published
         ]
         if documents:
-            await self._send(documents)
+            await self._publish(documents)
+            await self.outbox.mark_sent([document["_id"] for document in documents])
         return len(pending)
 
-    async def _send(self, documents: list[OutboxDocument]) -> None:
+    async def _publish(self, documents: list[OutboxDocument]) -> None:
         entries = [entry for document in documents for entry in entries_of(document)]
         await self.publisher.send_many(
             [
@@ -127,7 +165,6 @@ class OutboxRelay:
                 for entry in entries
             ]
         )
-        await self.outbox.mark_sent([document["_id"] for document in documents])
         for entry in entries:
             metrics.EVENTS_PUBLISHED.labels(self.outbox.source, entry["topic"], entry["type"]).inc()
 
@@ -162,6 +199,7 @@ class OutboxRelay:
         self._tasks = [
             asyncio.create_task(self.run(), name="outbox-relay"),
             asyncio.create_task(self._publish_express(), name="outbox-express"),
+            asyncio.create_task(self._mark_published(), name="outbox-marks"),
         ]
 
     async def stop(self) -> None:
@@ -174,5 +212,8 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        # What was published but not yet marked would otherwise be published again by a sweep.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._mark_unmarked(), _FINAL_MARK_SECONDS)
         with contextlib.suppress(Exception):
             await self.lease.release()

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from chorus_backbone.response_writes import HeldHeadProtocol
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,11 @@ class WaitingHeads:
             del self._waiting[address]
 
 
-class HeadGuardedProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP protocol, with a deadline for each request head and a cap per address."""
+class HeadGuardedProtocol(HeldHeadProtocol):
+    """uvicorn's HTTP protocol, with a deadline for each request head and a cap per address.
+
+    Each response leaves in one write (``chorus_backbone.response_writes``).
+    """
 
     waiting: WaitingHeads
     head_timeout_seconds: float

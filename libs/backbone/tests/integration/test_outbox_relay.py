@@ -336,3 +336,100 @@ async def test_entries_whose_express_publish_failed_are_swept(
 
     [record] = await read_topic(namespace.kafka_bootstrap, users_topic, count=1)
     assert Envelope.from_bytes(record.value).data["username"] == "late"
+
+
+def _express_relay(
+    database: mongo.Database, broker: KafkaBroker, namespace: Namespace, outbox: Outbox
+) -> OutboxRelay:
+    return OutboxRelay(
+        database,
+        outbox,
+        BrokerPublisher(broker),
+        topics=TopicNames(namespace.topic_prefix),
+        mark_gather_seconds=1.0,  # wide enough that the commits below share a window on a slow machine
+    )
+
+
+async def test_commits_published_one_by_one_are_marked_sent_in_one_write(
+    namespace: Namespace,
+    mongo_client: mongo.MongoClient,
+    database: mongo.Database,
+    broker: KafkaBroker,
+    users_topic: str,
+) -> None:
+    sweeper = Lease(database, name="outbox-relay", owner="another-replica", duration=timedelta(minutes=5))
+    assert await sweeper.acquire()
+    outbox = Outbox(database, source="users")
+    relay = _express_relay(database, broker, namespace, outbox)
+    relay.start()
+    try:
+        unit_of_work = MongoUnitOfWork(mongo_client, outbox, committed=relay.publish_committed)
+        for index in range(4):
+            await _announce(unit_of_work, UserRegistered(user_id=index + 1, username=f"one-by-one-{index}"))
+        await read_topic(namespace.kafka_bootstrap, users_topic, count=4, timeout=10)
+        await eventually(lambda: database.outbox.count_documents({"sent_at": None}), lambda n: n == 0)
+        marks = await database.outbox.distinct("sent_at")
+    finally:
+        await relay.stop()
+
+    assert len(marks) == 1, "four commits, one write marking them sent"
+
+
+async def test_a_relay_stopped_before_marking_marks_what_it_published(
+    namespace: Namespace,
+    mongo_client: mongo.MongoClient,
+    database: mongo.Database,
+    broker: KafkaBroker,
+    users_topic: str,
+) -> None:
+    sweeper = Lease(database, name="outbox-relay", owner="another-replica", duration=timedelta(minutes=5))
+    assert await sweeper.acquire()
+    outbox = Outbox(database, source="users")
+    relay = _express_relay(database, broker, namespace, outbox)
+    relay.start()
+    unit_of_work = MongoUnitOfWork(mongo_client, outbox, committed=relay.publish_committed)
+    await _announce(unit_of_work, UserRegistered(user_id=3, username="stopped"))
+    await read_topic(namespace.kafka_bootstrap, users_topic, count=1, timeout=10)
+    assert await database.outbox.count_documents({"sent_at": None}) == 1, "published, not marked yet"
+    await relay.stop()
+
+    assert await database.outbox.count_documents({"sent_at": None}) == 0
+
+
+async def test_a_failed_mark_is_retried_without_publishing_again(
+    namespace: Namespace,
+    mongo_client: mongo.MongoClient,
+    database: mongo.Database,
+    broker: KafkaBroker,
+    users_topic: str,
+) -> None:
+    class MarkFailsOnce(Outbox):
+        failed = False
+
+        async def mark_sent(self, document_ids: list) -> None:  # type: ignore[type-arg]
+            if not self.failed:
+                self.failed = True
+                raise ConnectionError("database unreachable")
+            await super().mark_sent(document_ids)
+
+    outbox = MarkFailsOnce(database, source="users")
+    relay = OutboxRelay(
+        database,
+        outbox,
+        BrokerPublisher(broker),
+        topics=TopicNames(namespace.topic_prefix),
+        poll_seconds=0.05,
+        sweep_after=timedelta(0),  # a sweep would take the unmarked document at once, were it not known
+    )
+    relay.start()
+    try:
+        unit_of_work = MongoUnitOfWork(mongo_client, outbox, committed=relay.publish_committed)
+        await _announce(unit_of_work, UserRegistered(user_id=5, username="marked-late"))
+        await eventually(lambda: database.outbox.count_documents({"sent_at": None}), lambda n: n == 0)
+        await asyncio.sleep(0.5)  # sweeps run every 0.05 s meanwhile: none may publish it again
+    finally:
+        await relay.stop()
+
+    assert outbox.failed
+    records = await read_topic(namespace.kafka_bootstrap, users_topic, count=2, timeout=3)
+    assert len(records) == 1

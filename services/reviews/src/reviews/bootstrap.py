@@ -75,5 +75,7 @@ def bootstrap(settings: ReviewsSettings) -> ReviewsService:
     )
     runtime.add_consumer(people_consumer(runtime, people))
     runtime.add_consumer(rating_commands_consumer(runtime, service.ratings))
-    runtime.add_consumer(aggregates_consumer(runtime, service.aggregates))
+    runtime.add_consumer(
+        aggregates_consumer(runtime, service.aggregates, gather_ms=settings.aggregate_gather_ms)
+    )
     return service

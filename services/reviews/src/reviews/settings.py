@@ -16,6 +16,14 @@ class ReviewsSettings(ServiceSettings):
     load_starter_catalog: bool = Field(
         default=True, description="Import the shipped catalog at start-up (idempotent)."
     )
+    aggregate_gather_ms: int = Field(
+        default=100,
+        ge=0,
+        le=1_000,
+        description="How long the broker gathers rating changes for one fold of the album aggregates "
+        "(0: as they come). Rooms get each rating at once either way; an album's aggregate then "
+        "trails its ratings by about this much more, for one fold transaction per window.",
+    )
     page_cache_seconds: int = Field(
         default=60, ge=1, description="Longest a cached album page or catalog search may live."
     )

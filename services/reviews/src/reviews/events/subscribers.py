@@ -41,12 +41,14 @@ def rating_commands_consumer(runtime: Runtime, ratings: Ratings) -> EventConsume
     return runtime.consumer(Topic.RATINGS_COMMANDS, "rating-commands", handlers)
 
 
-def aggregates_consumer(runtime: Runtime, aggregates: AlbumAggregates) -> BatchEventConsumer:
-    """Every rating change folded into its album's aggregate, a fetched batch at a time."""
+def aggregates_consumer(
+    runtime: Runtime, aggregates: AlbumAggregates, *, gather_ms: int
+) -> BatchEventConsumer:
+    """Every rating change folded into its album's aggregate, a gathered batch at a time."""
 
     async def on_rating_changes(batch: list[Delivery]) -> None:
         await aggregates.fold([(d.envelope, d.event) for d in batch if isinstance(d.event, RatingChangedV2)])
 
     return runtime.batch_consumer(
-        Topic.RATINGS_EVENTS, "album-aggregates", [RatingChangedV2], on_rating_changes
+        Topic.RATINGS_EVENTS, "album-aggregates", [RatingChangedV2], on_rating_changes, gather_ms=gather_ms
     )
