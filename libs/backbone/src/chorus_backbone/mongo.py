@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import pymongo
 from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -15,6 +16,7 @@ T = TypeVar("T")
 Document = dict[str, Any]
 MongoClient = AsyncMongoClient[Document]
 Database = AsyncDatabase[Document]
+Collection = AsyncCollection[Document]
 Session = AsyncClientSession
 
 

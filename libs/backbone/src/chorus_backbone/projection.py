@@ -175,6 +175,8 @@ class LiveProjection(Generic[S]):
 
     async def apply_many(self, events: Sequence[tuple[Envelope, Event]]) -> int:
         """Apply a batch to the live generation in one transaction, each event once; how many were new."""
+        if not events:
+            return 0  # a batch of events this projection does not keep costs no transaction
         changes = [(envelope, event, self.spec.change_for(event)) for envelope, event in events]
         if any(change is None for _, _, change in changes):
             raise LookupError(f"projection {self.spec.name} has no change for some of these events")

@@ -52,7 +52,7 @@ class OutboxRelay:
         batch_size: int = 200,
         lease_duration: timedelta = timedelta(seconds=10),
         sweep_after: timedelta = timedelta(seconds=2),
-        mark_gather_seconds: float = 0.05,
+        mark_gather_seconds: float = 0.2,
     ) -> None:
         self.outbox = outbox
         self.publisher = publisher

@@ -110,6 +110,31 @@ async def test_rating_changes_apply_in_order_and_say_each_rating_before_and_afte
     assert (again[0][1].id, again[0][1].likes, again[0][1].version) == (ids[3], 0, 1)
 
 
+async def test_a_rating_changed_alone_keeps_its_review_and_likes_and_reads_back_as_answered(
+    stores: Stores,
+) -> None:
+    ratings = stores.ratings
+    rating_id = await ratings.next_id()
+    await ratings.apply([_change(1, 7, 8, rating_id, text="Great.")], session=None)
+    assert await ratings.like(rating_id, 2, session=None)
+
+    later = NOW + timedelta(minutes=1)
+    change = RatingChange(1, 7, 5, await ratings.next_id(), later, keep_review=True)
+    [(before, after)] = await ratings.apply([change], session=None)
+
+    assert before is not None
+    assert after is not None
+    assert (after.id, after.half_stars, after.text, after.likes, after.version) == (
+        rating_id,
+        5,
+        "Great.",
+        1,
+        2,
+    )
+    assert (after.created_at, after.updated_at) == (before.created_at, later)
+    assert await ratings.get(rating_id) == after
+
+
 async def test_ratings_are_found_by_album_and_user_and_likes_count_once(stores: Stores) -> None:
     ratings = stores.ratings
     first_id, second_id = await ratings.next_id(), await ratings.next_id()

@@ -1,10 +1,12 @@
 """Ratings and reviews in MongoDB (one per user and album), and likes of reviews."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
 
 from pymongo import ASCENDING, DESCENDING, DeleteOne, ReplaceOne, UpdateOne
 
-from chorus_backbone.mongo import Database, Document, IdBlocks, Session, once_per_database
+from chorus_backbone.mongo import Collection, Database, Document, IdBlocks, Session, once_per_database
 from reviews.domain.aggregates import applied
 from reviews.domain.models import Rating, RatingChange, ReviewSort
 
@@ -43,6 +45,46 @@ def _document(rating: Rating) -> Document:
         "updated_at": rating.updated_at,
         "version": rating.version,
     }
+
+
+@dataclass(frozen=True)
+class _Write:
+    """One rating's write: removed, stored whole, or only its changed fields set."""
+
+    kind: Literal["delete", "replace", "set"]
+    rating_id: int
+    document: Document = field(default_factory=dict)
+
+    def operation(self) -> DeleteOne | ReplaceOne[Document] | UpdateOne:
+        match self.kind:
+            case "delete":
+                return DeleteOne({"_id": self.rating_id})
+            case "replace":
+                return ReplaceOne({"_id": self.rating_id}, self.document, upsert=True)
+            case "set":
+                return UpdateOne({"_id": self.rating_id}, {"$set": self.document})
+
+    async def run(self, ratings: Collection, session: Session | None) -> None:
+        """Alone, through its own call: the bulk API costs the client more than one write does."""
+        match self.kind:
+            case "delete":
+                await ratings.delete_one({"_id": self.rating_id}, session=session)
+            case "replace":
+                await ratings.replace_one(
+                    {"_id": self.rating_id}, self.document, upsert=True, session=session
+                )
+            case "set":
+                await ratings.update_one({"_id": self.rating_id}, {"$set": self.document}, session=session)
+
+
+def _write_of(before: Rating | None, after: Rating) -> _Write | None:
+    """What takes the stored ``before`` to ``after``: the same rating gets only its changed fields
+    (fewer index entries to touch, and a like counted meanwhile is left alone)."""
+    if before is None or before.id != after.id:
+        return _Write("replace", after.id, _document(after))
+    was = _document(before)
+    changed = {name: value for name, value in _document(after).items() if was[name] != value}
+    return _Write("set", after.id, changed) if changed else None
 
 
 class MongoRatingRepository:
@@ -98,11 +140,7 @@ class MongoRatingRepository:
 
         One read for every rating the changes touch, one write for all of them.
         """
-        pairs = list({_pair_key(change.album_id, change.user_id) for change in changes})
-        cursor = self.ratings.find({"pair": {"$in": pairs}}, session=session)
-        stored: dict[tuple[int, int], Rating] = {
-            (d["album_id"], d["user_id"]): _rating(d) async for d in cursor
-        }
+        stored = await self._stored(changes, session)
         current: dict[tuple[int, int], Rating | None] = dict(stored)
         results = []
         for change in changes:
@@ -112,6 +150,17 @@ class MongoRatingRepository:
             results.append((before, current[key]))
         await self._write(stored, current, session)
         return results
+
+    async def _stored(
+        self, changes: Sequence[RatingChange], session: Session | None
+    ) -> dict[tuple[int, int], Rating]:
+        pairs = list({_pair_key(change.album_id, change.user_id) for change in changes})
+        if len(pairs) == 1:  # the usual quiet-time batch: a single-document read is the cheaper call
+            found = await self.ratings.find_one({"pair": pairs[0]}, session=session)
+            documents = [found] if found else []
+        else:
+            documents = await self.ratings.find({"pair": {"$in": pairs}}, session=session).to_list()
+        return {(d["album_id"], d["user_id"]): _rating(d) for d in documents}
 
     async def _write(
         self,
@@ -124,16 +173,16 @@ class MongoRatingRepository:
             for key, rating in final.items()
             if key in stored and (rating is None or rating.id != stored[key].id)
         ]
-        writes: list[DeleteOne | ReplaceOne[Document]] = [
-            DeleteOne({"_id": rating_id}) for rating_id in removals
-        ]
+        writes = [_Write("delete", rating_id) for rating_id in removals]
         writes += [
-            ReplaceOne({"_id": rating.id}, _document(rating), upsert=True)
-            for rating in final.values()
-            if rating
+            write for key, rating in final.items() if rating and (write := _write_of(stored.get(key), rating))
         ]
-        if writes:
-            await self.ratings.bulk_write(writes, ordered=True, session=session)
+        if len(writes) == 1:
+            await writes[0].run(self.ratings, session)
+        elif writes:
+            await self.ratings.bulk_write(
+                [write.operation() for write in writes], ordered=True, session=session
+            )
         if removals:
             await self.likes.delete_many({"review_id": {"$in": removals}}, session=session)
 
