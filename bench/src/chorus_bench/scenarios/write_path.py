@@ -18,7 +18,8 @@ from pymongo import MongoClient
 from chorus_bench.chorus_stack import start_chorus
 from chorus_bench.harness import Point, print_table, repeat, save
 from chorus_bench.system import running
-from chorus_devinfra.probes import metric_value
+
+REVIEWS_DATABASE = "chorus_reviews"  # the reviews service's default, which the bench keeps
 
 
 def raw_inserts(url: str, seconds: float) -> dict[str, object]:
@@ -74,14 +75,20 @@ def _aggregates_exact(gateway: str, finals: dict[str, float], timeout: float = 6
     }
 
 
-def _outbox_drain_seconds(reviews: str, timeout: float = 120) -> float | None:
+def _outbox_drain_seconds(mongo_url: str, timeout: float = 120) -> float | None:
+    """Seconds until the reviews outbox holds nothing unsent, read from the database itself
+    (the service's backlog gauge is refreshed only every few seconds)."""
+    client: MongoClient[dict[str, object]] = MongoClient(mongo_url)
+    outbox = client[REVIEWS_DATABASE]["outbox"]
     started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        backlog = metric_value(httpx.get(f"{reviews}/metrics", timeout=10).text, "chorus_outbox_backlog")
-        if not backlog:
-            return round(time.monotonic() - started, 2)
-        time.sleep(0.1)
-    return None
+    try:
+        while time.monotonic() - started < timeout:
+            if not outbox.count_documents({"sent_at": None}, limit=1):
+                return round(time.monotonic() - started, 2)
+            time.sleep(0.05)
+        return None
+    finally:
+        client.close()
 
 
 def _catalog_of(reviews: str, token: str, albums: int) -> None:
@@ -116,7 +123,7 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
             ) -> dict[str, object]:
                 result = chorus.rate(token_file, albums=albums, seconds=seconds)
                 finals.update(result.pop("final"))
-                result["outbox_drained_after_s"] = _outbox_drain_seconds(chorus.urls["reviews"])
+                result["outbox_drained_after_s"] = _outbox_drain_seconds(chorus.stack.mongo_url("reviews"))
                 return result
 
             metrics, runs = repeat(repeats, once)
