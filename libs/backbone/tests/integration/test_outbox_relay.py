@@ -66,6 +66,13 @@ async def users_topic(namespace: Namespace) -> str:
     return topics.name(Topic.USERS_EVENTS)
 
 
+@pytest.fixture
+async def sweep_held_elsewhere(database: mongo.Database) -> None:
+    """Another replica holds the sweep: the relay under test only publishes its own commits."""
+    sweeper = Lease(database, name="outbox-relay", owner="another-replica", duration=timedelta(minutes=5))
+    assert await sweeper.acquire()
+
+
 def _unit_of_work(client: mongo.MongoClient, database: mongo.Database) -> MongoUnitOfWork:
     return MongoUnitOfWork(client, Outbox(database, source="users"), committed=lambda entries: None)
 
@@ -283,15 +290,13 @@ async def test_the_relay_keeps_running_through_a_failed_publish(
 
 
 async def test_committed_entries_leave_at_once_without_waiting_for_a_sweep(
+    sweep_held_elsewhere: None,
     namespace: Namespace,
     mongo_client: mongo.MongoClient,
     database: mongo.Database,
     broker: KafkaBroker,
     users_topic: str,
 ) -> None:
-    # Another replica holds the sweep: this one only ever publishes its own commits.
-    sweeper = Lease(database, name="outbox-relay", owner="another-replica", duration=timedelta(minutes=5))
-    assert await sweeper.acquire()
     outbox = Outbox(database, source="users")
     relay = OutboxRelay(database, outbox, BrokerPublisher(broker), topics=TopicNames(namespace.topic_prefix))
     relay.start()
@@ -351,14 +356,13 @@ def _express_relay(
 
 
 async def test_commits_published_one_by_one_are_marked_sent_in_one_write(
+    sweep_held_elsewhere: None,
     namespace: Namespace,
     mongo_client: mongo.MongoClient,
     database: mongo.Database,
     broker: KafkaBroker,
     users_topic: str,
 ) -> None:
-    sweeper = Lease(database, name="outbox-relay", owner="another-replica", duration=timedelta(minutes=5))
-    assert await sweeper.acquire()
     outbox = Outbox(database, source="users")
     relay = _express_relay(database, broker, namespace, outbox)
     relay.start()
@@ -376,23 +380,25 @@ async def test_commits_published_one_by_one_are_marked_sent_in_one_write(
 
 
 async def test_a_relay_stopped_before_marking_marks_what_it_published(
+    sweep_held_elsewhere: None,
     namespace: Namespace,
     mongo_client: mongo.MongoClient,
     database: mongo.Database,
     broker: KafkaBroker,
     users_topic: str,
 ) -> None:
-    sweeper = Lease(database, name="outbox-relay", owner="another-replica", duration=timedelta(minutes=5))
-    assert await sweeper.acquire()
     outbox = Outbox(database, source="users")
     relay = _express_relay(database, broker, namespace, outbox)
     relay.start()
-    unit_of_work = MongoUnitOfWork(mongo_client, outbox, committed=relay.publish_committed)
-    await _announce(unit_of_work, UserRegistered(user_id=3, username="stopped"))
-    await read_topic(namespace.kafka_bootstrap, users_topic, count=1, timeout=10)
-    assert await database.outbox.count_documents({"sent_at": None}) == 1, "published, not marked yet"
-    await relay.stop()
+    try:
+        unit_of_work = MongoUnitOfWork(mongo_client, outbox, committed=relay.publish_committed)
+        await _announce(unit_of_work, UserRegistered(user_id=3, username="stopped"))
+        await read_topic(namespace.kafka_bootstrap, users_topic, count=1, timeout=10)
+        unmarked_before_stop = await database.outbox.count_documents({"sent_at": None})
+    finally:
+        await relay.stop()
 
+    assert unmarked_before_stop == 1, "published, not marked yet"
     assert await database.outbox.count_documents({"sent_at": None}) == 0
 
 
@@ -425,8 +431,8 @@ async def test_a_failed_mark_is_retried_without_publishing_again(
     try:
         unit_of_work = MongoUnitOfWork(mongo_client, outbox, committed=relay.publish_committed)
         await _announce(unit_of_work, UserRegistered(user_id=5, username="marked-late"))
+        # The mark is retried a second after it failed; sweeps ran every 0.05 s meanwhile.
         await eventually(lambda: database.outbox.count_documents({"sent_at": None}), lambda n: n == 0)
-        await asyncio.sleep(0.5)  # sweeps run every 0.05 s meanwhile: none may publish it again
     finally:
         await relay.stop()
 
