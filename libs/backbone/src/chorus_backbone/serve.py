@@ -11,11 +11,12 @@ import asyncio
 import logging
 import socket
 from collections.abc import Awaitable, Callable
+from typing import Protocol, runtime_checkable
 
 import uvicorn
 from starlette.types import ASGIApp
 
-from chorus_backbone.request_heads import HeadLimits, head_guarded_protocol
+from chorus_backbone.request_heads import HeadGuardedProtocol, HeadLimits, head_guarded_protocol
 from chorus_backbone.settings import ServerSettings
 from chorus_backbone.websocket_wire import WireWebSocketProtocol
 
@@ -50,6 +51,14 @@ class DrainingServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
+@runtime_checkable
+class ServesItsOwnHttp(Protocol):
+    """An app that brings its own HTTP protocol class (the gateway, whose edge reads requests
+    straight from the connection); it keeps the head limits given."""
+
+    def http_protocol(self, limits: HeadLimits) -> type[HeadGuardedProtocol]: ...
+
+
 def draining_server(
     app: ASGIApp,
     *,
@@ -58,11 +67,13 @@ def draining_server(
     graceful_seconds: int | None = None,
     head_limits: HeadLimits | None = None,
 ) -> DrainingServer:
+    limits = head_limits or HeadLimits()
+    http = app.http_protocol(limits) if isinstance(app, ServesItsOwnHttp) else head_guarded_protocol(limits)
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
-        http=head_guarded_protocol(head_limits or HeadLimits()),
+        http=http,
         log_config=None,
         # One access line per request comes from the service itself (chorus_backbone.observability),
         # without the query string; uvicorn's would log a WebSocket's ?token= too.

@@ -22,10 +22,12 @@ from chorus_backbone.errors import install_error_handlers
 from chorus_backbone.health import Check, health_router
 from chorus_backbone.logs import configure_logging
 from chorus_backbone.observability import instrument
+from chorus_backbone.request_heads import HeadGuardedProtocol, HeadLimits
 from gateway.api.routes import docs
 from gateway.api.web_client import install_web_client
 from gateway.bootstrap import GatewayParts, bootstrap
 from gateway.docs.event_docs import event_docs_router
+from gateway.edge.protocol import edge_protocol
 from gateway.edge.routing import SERVICES
 from gateway.settings import GatewaySettings
 
@@ -34,10 +36,18 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
 class GatewayApp(ServiceApp):
     """FastAPI, with `/api/...` requests handed to the edge and room sockets to their relay
-    first (and CORS ahead of them)."""
+    first (and CORS ahead of them).
+
+    Served by ``chorus_backbone.serve``, the gateway reads `/api/...` requests with its own
+    protocol (``gateway.edge.protocol``) and they never reach ASGI, unless CORS must see
+    them (a cross-origin request while CORS is configured).
+    """
 
     parts: GatewayParts
     front: ASGIApp | None = None
+
+    def http_protocol(self, limits: HeadLimits) -> type[HeadGuardedProtocol]:
+        return edge_protocol(limits, lambda: self.parts.edge, cross_origin=self.front is None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.front is not None and scope["type"] != "lifespan":

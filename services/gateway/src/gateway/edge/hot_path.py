@@ -1,4 +1,8 @@
-"""The path every proxied `/api/...` request takes, as plain ASGI, ahead of any framework routing.
+"""The path every proxied `/api/...` request takes, ahead of any framework routing.
+
+It serves an `Exchange`: straight from the gateway's HTTP protocol
+(`gateway.edge.protocol`), or through ASGI when a middleware must see the request
+first (`gateway.edge.asgi_exchange`).
 
 In order: the request id, the owning service (by prefix), one pass over the headers
 (the token found, identity headers from outside dropped, the rest kept), the body
@@ -31,6 +35,8 @@ from chorus_backbone.correlation import (
 from chorus_backbone.errors import ChorusError, error_body, http_status
 from chorus_backbone.tracing import tracing_enabled
 from gateway import metrics
+from gateway.edge.asgi_exchange import AsgiExchange
+from gateway.edge.exchange import ClientGoneError, Exchange
 from gateway.edge.limits import EdgeLimiter
 from gateway.edge.routing import is_public, owner_of, takes_service_credentials
 from gateway.edge.tokens import TokenCache
@@ -93,62 +99,71 @@ class ApiEdge:
         self.body_seconds = body_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The same, through ASGI (see ``gateway.edge.asgi_exchange``)."""
+        await self.serve(AsgiExchange(scope, receive, send))
+
+    async def serve(self, exchange: Exchange) -> None:
+        """Answer one request (the task uvicorn's protocol starts for it)."""
         started = time.perf_counter()
-        token, request_id, forwarded, length = _read_headers(scope["headers"])
+        token, request_id, forwarded, length = _read_headers(exchange.headers)
         request_id = request_id or new_request_id()
         bound = bind_correlation_id(request_id)
         echo = [(REQUEST_ID_HEADER.encode(), request_id.encode())]
-        method: str = scope["method"]
+        method = exchange.method
         status = 500
         try:
             if tracing_enabled():
                 with _tracer.start_as_current_span(f"{method} {ROUTE}", kind=SpanKind.SERVER) as span:
                     span.set_attribute("http.route", ROUTE)
                     span.set_attribute("http.request.method", method)
-                    status = await self._handle(scope, receive, send, token, forwarded, length, echo)
+                    status = await self._handle(exchange, token, forwarded, length, echo)
                     span.set_attribute("http.response.status_code", status)
             else:
-                status = await self._handle(scope, receive, send, token, forwarded, length, echo)
+                status = await self._handle(exchange, token, forwarded, length, echo)
+        except ClientGoneError:
+            status = 499
+        except Exception:
+            logger.exception("%s %s failed at the edge", method, exchange.path)
+            exchange.abort()
         finally:
+            exchange.finished()
             elapsed = time.perf_counter() - started
             _counted(method, status // 100).inc()
             _timed(method).observe(elapsed)
             level = logging.WARNING if status >= 500 else logging.DEBUG
             if logger.isEnabledFor(level):
-                logger.log(level, "%s %s %d %.1f ms", method, scope["path"], status, elapsed * 1000)
+                logger.log(level, "%s %s %d %.1f ms", method, exchange.path, status, elapsed * 1000)
             reset_correlation_id(bound)
 
     async def _handle(
         self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
+        exchange: Exchange,
         token: str | None,
         forwarded: list[tuple[bytes, bytes]],
         length: int | None,
         echo: list[tuple[bytes, bytes]],
     ) -> int:
-        path: str = scope["path"]
+        path = exchange.path
         try:
             service = owner_of(path)
             if service is None:
                 raise _RefusedError(404, "not_found", "no such endpoint")
             user = None
-            if not is_public(scope["method"], path) and not takes_service_credentials(path):
+            if not is_public(exchange.method, path) and not takes_service_credentials(path):
                 user, seal = self._user(token)
                 forwarded.append((_IDENTITY, seal.encode()))
-            client = scope.get("client")
-            self.limiter.admit(client[0] if client else "unknown", user)
-            body = await self._body(receive, length)
+            client = exchange.client_address
+            self.limiter.admit(client, user)
+            body = await self._body(exchange, length)
             if token:
                 forwarded.append((b"authorization", b"Bearer " + token.encode("latin-1")))
             forwarded.append((b"x-request-id", echo[0][1]))
-            forwarded.append((b"x-forwarded-for", client[0].encode() if client else b"unknown"))
+            forwarded.append((b"x-forwarded-for", client.encode()))
             if tracing_enabled():
                 carrier: dict[str, str] = {}
                 propagate.inject(carrier)
                 forwarded.extend((name.encode(), value.encode()) for name, value in carrier.items())
-            return await self.forwarder.forward(scope, send, service, forwarded, body, echo)
+            return await self.forwarder.forward(exchange, service, forwarded, body, echo)
         except ChorusError as error:
             refusal = _RefusedError(
                 http_status(error.kind), error.code, error.message, error.retry_after_seconds
@@ -160,7 +175,7 @@ class ApiEdge:
             refusal = _RefusedError(
                 503, "upstream_unavailable", f"the {missing} service is unavailable; try again shortly", 5
             )
-        await _answer(send, refusal, echo)
+        await _answer(exchange, refusal, echo)
         return refusal.status
 
     def _user(self, token: str | None) -> tuple[str, str]:
@@ -170,7 +185,7 @@ class ApiEdge:
         principal, seal = self.tokens.sealed(token)
         return principal.subject, seal
 
-    async def _body(self, receive: Receive, length: int | None) -> bytes:
+    async def _body(self, exchange: Exchange, length: int | None) -> bytes:
         """The whole body, read here before forwarding: a body that trickles in holds only this
         connection, and only until ``body_seconds`` (then 408)."""
         if length is not None and length > self.max_body_bytes:
@@ -181,27 +196,24 @@ class ApiEdge:
             return b""
         try:
             async with asyncio.timeout(self.body_seconds):
-                return await self._read_body(receive)
+                return await self._read_body(exchange)
         except TimeoutError:
             raise _RefusedError(
                 408, "body_too_slow", f"the request body did not arrive within {self.body_seconds:g} s"
             ) from None
 
-    async def _read_body(self, receive: Receive) -> bytes:
+    async def _read_body(self, exchange: Exchange) -> bytes:
         chunks = []
         size = 0
         while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _RefusedError(499, "client_closed", "the client went away")
-            chunk = message.get("body", b"")
+            chunk, more = await exchange.receive()
             size += len(chunk)
             if size > self.max_body_bytes:
                 raise _RefusedError(
                     413, "body_too_large", f"request bodies are limited to {self.max_body_bytes} bytes"
                 )
             chunks.append(chunk)
-            if not message.get("more_body", False):
+            if not more:
                 return b"".join(chunks)
 
 
@@ -245,12 +257,10 @@ def _read_headers(
     return token, request_id, forwarded, length
 
 
-async def _answer(send: Send, refusal: _RefusedError, echo: list[tuple[bytes, bytes]]) -> None:
+async def _answer(exchange: Exchange, refusal: _RefusedError, echo: list[tuple[bytes, bytes]]) -> None:
     body = orjson.dumps(error_body(refusal.code, refusal.message))
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *echo]
+    headers = [(b"content-type", b"application/json"), *echo]
     if refusal.retry_after is not None:
         headers.append((b"retry-after", str(max(1, refusal.retry_after)).encode()))
-    if refusal.status in _BODY_LEFT_UNREAD:
-        headers.append((b"connection", b"close"))  # the rest of the body must not read as a next request
-    await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    # After a 408 or 413 the rest of the body must not be read as a next request.
+    await exchange.answer(refusal.status, headers, body, close=refusal.status in _BODY_LEFT_UNREAD)

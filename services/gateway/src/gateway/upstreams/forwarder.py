@@ -6,9 +6,8 @@ edge and held so that an idempotent request can go to another instance; answers 
 back as they arrive (in one piece when they arrived whole with their head).
 """
 
-from starlette.types import Scope, Send
-
 from gateway import metrics
+from gateway.edge.exchange import Exchange
 from gateway.upstreams.connections import (
     Answer,
     UpstreamAnswerError,
@@ -48,20 +47,17 @@ class Forwarder:
 
     async def forward(
         self,
-        scope: Scope,
-        send: Send,
+        exchange: Exchange,
         service: str,
         headers: list[tuple[bytes, bytes]],
         body: bytes,
         response_headers: list[tuple[bytes, bytes]],
     ) -> int:
         """Send the request on and its answer back; the status. UpstreamUnavailableError when none took it."""
-        method: str = scope["method"]
-        target = scope.get("raw_path") or scope["path"].encode()
-        if scope["query_string"]:
-            target += b"?" + scope["query_string"]
+        method = exchange.method
+        target = exchange.target
         retry_any = method in _IDEMPOTENT
-        relaying = _Relay(send, response_headers)
+        relaying = _Relay(exchange, response_headers)
         for url in await self.pool.candidates(service):
             try:
                 async with self.connections.request(url, method, target, headers, body) as answer:
@@ -88,22 +84,19 @@ class Forwarder:
 class _Relay:
     """Sends an upstream's answer back as it arrives; ``started`` once its head is out."""
 
-    def __init__(self, send: Send, extra: list[tuple[bytes, bytes]]) -> None:
-        self.send = send
+    def __init__(self, exchange: Exchange, extra: list[tuple[bytes, bytes]]) -> None:
+        self.exchange = exchange
         self.extra = extra
         self.started = False
 
     async def relay(self, answer: Answer) -> None:
         headers = [(name, value) for name, value in answer.headers if name not in _NOT_FORWARDED_BACK]
         headers += self.extra
-        if answer.complete():  # the usual small answer: one body message
-            body = answer.whole_body()
-            self.started = True
-            await self.send({"type": "http.response.start", "status": answer.status, "headers": headers})
-            await self.send({"type": "http.response.body", "body": body})
-            return
         self.started = True
-        await self.send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        if answer.complete():  # the usual small answer: head and body in one write
+            await self.exchange.answer(answer.status, headers, answer.whole_body())
+            return
+        await self.exchange.start(answer.status, headers)
         async for chunk in answer.body():
-            await self.send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await self.send({"type": "http.response.body", "body": b"", "more_body": False})
+            await self.exchange.send(chunk)
+        await self.exchange.end()
