@@ -8,7 +8,10 @@ have at most ``per_address`` new connections waiting for their first; past that 
 new connections are closed at once. Connections past their head (requests being
 served, WebSockets once upgraded) are not counted, nor are kept-alive connections
 between requests (a proxy's pool holds many from one address; they only get the
-deadline, and uvicorn closes idle ones after its keep-alive timeout).
+deadline, and uvicorn closes idle ones after its keep-alive timeout). On a kept-alive
+connection the deadline starts with the first bytes of the next head and is only set
+when the head does not arrive whole with them (most heads arrive in one read: no
+timer per request).
 """
 
 import asyncio
@@ -58,6 +61,7 @@ class HeadGuardedProtocol(HeldHeadProtocol):
         self._address = "unknown"
         self._counted = False
         self._awaiting_head = False
+        self._head_begun = False
         self._head_deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -69,16 +73,18 @@ class HeadGuardedProtocol(HeldHeadProtocol):
         self._counted = True
         self._await_head()
 
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._head_begun and not self.transport.is_closing():
+            self._await_head()  # part of a head: the rest must follow in time
+
+    def on_message_begin(self) -> None:
+        self._head_begun = True
+        super().on_message_begin()
+
     def on_headers_complete(self) -> None:
         self._head_arrived()
         super().on_headers_complete()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        # A kept-alive connection waits for its next request's head, unless that request
-        # came pipelined behind this one and has just started.
-        if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
-            self._await_head()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._head_arrived()
@@ -91,6 +97,7 @@ class HeadGuardedProtocol(HeldHeadProtocol):
         self._head_deadline = self.loop.call_later(self.head_timeout_seconds, self._head_too_late)
 
     def _head_arrived(self) -> None:
+        self._head_begun = False
         if self._counted:
             self._counted = False
             self.waiting.release(self._address)

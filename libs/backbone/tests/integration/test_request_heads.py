@@ -53,3 +53,19 @@ async def test_silent_connections_are_cut_and_capped_while_kept_alive_ones_serve
 
     assert [answer.status_code for answer in answers] == [200] * 20
     assert (slow.status_code, again.status_code) == (200, 200)
+
+
+async def test_a_kept_alive_connection_that_sends_half_a_head_is_cut() -> None:
+    app = Starlette(routes=[Route("/", _answer)])
+    async with serving(app, head_limits=LIMITS) as url:
+        host, port = url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        request = f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+        writer.write(request)
+        first = await asyncio.wait_for(reader.readuntil(b"ok"), 3)
+        writer.write(request[:20])  # the next head, begun and never finished
+        cut = await _closed_within(reader, 3.0)
+        writer.close()
+
+    assert first.startswith(b"HTTP/1.1 200 OK")
+    assert cut, "a head begun on a kept-alive connection must arrive within the deadline"

@@ -161,3 +161,39 @@ async def test_at_most_per_instance_connections_and_a_wait_past_the_timeout_is_r
         assert await _body(held)
     assert await _get(connections, base_url, "/port")  # the connection is free again
     connections.close()
+
+
+async def test_requests_waiting_for_a_connection_get_it_in_turn_as_each_is_released(base_url: str) -> None:
+    connections = _connections(per_instance=1, timeout_seconds=2.0)
+    served: list[str] = []
+
+    async def waiter(name: str) -> None:
+        async with connections.request(base_url, "GET", b"/port", [], b"") as answer:
+            served.append(name)
+            assert await _body(answer)
+
+    async with connections.request(base_url, "GET", b"/port", [], b"") as held:
+        first = asyncio.create_task(waiter("first"))
+        await asyncio.sleep(0.05)
+        second = asyncio.create_task(waiter("second"))
+        await asyncio.sleep(0.05)
+        assert served == []  # both wait while the one connection is held
+        assert await _body(held)
+    await asyncio.gather(first, second)
+
+    assert served == ["first", "second"]
+    async with asyncio.timeout(1):  # the slot came back: a new request does not wait
+        assert await _get(connections, base_url, "/port")
+    connections.close()
+
+
+async def test_a_request_that_gave_up_waiting_leaves_no_slot_taken(base_url: str) -> None:
+    connections = _connections(per_instance=1, timeout_seconds=0.2)
+    async with connections.request(base_url, "GET", b"/port", [], b"") as held:
+        for _ in range(3):
+            with pytest.raises(UpstreamConnectError):
+                await _get(connections, base_url, "/port")
+        assert await _body(held)
+    async with asyncio.timeout(1):
+        assert await _get(connections, base_url, "/port")
+    connections.close()

@@ -50,6 +50,7 @@ class _Connection(asyncio.Protocol):
         self._failure: Exception | None = None
         self._paused = False
         self._keep_alive = False
+        self._deadline: asyncio.TimerHandle | None = None
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -98,10 +99,13 @@ class _Connection(asyncio.Protocol):
             self._head.set_exception(error)
         self._arrived.set()
 
-    def send(self, request: bytes) -> "asyncio.Future[None]":
-        """Write ``request``; the future is done when the answer's head has arrived."""
+    def send(self, request: bytes, deadline: float) -> "asyncio.Future[None]":
+        """Write ``request``; the future is done when the answer's head has arrived. Past
+        ``deadline`` (the loop's clock) without the whole answer, the answer fails."""
         assert self.transport is not None
-        self._head = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self._head = loop.create_future()
+        self._deadline = loop.call_at(deadline, self._too_late)
         self._status, self._headers = 0, []
         self._chunks.clear()
         self._buffered = 0
@@ -111,6 +115,17 @@ class _Connection(asyncio.Protocol):
         self._arrived.clear()
         self.transport.write(request)
         return self._head
+
+    def _too_late(self) -> None:
+        self._deadline = None
+        if not self._complete:
+            self._fail(UpstreamAnswerError("the service did not answer in time"))
+
+    def done(self) -> None:
+        """The request is over (its answer read, or given up)."""
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
 
     @property
     def status(self) -> int:
@@ -126,8 +141,8 @@ class _Connection(asyncio.Protocol):
         self._complete = True
         self.close()
 
-    async def body(self, deadline: float) -> AsyncIterator[bytes]:
-        """The answer's body as it arrives, until complete; UpstreamAnswerError past ``deadline``."""
+    async def body(self) -> AsyncIterator[bytes]:
+        """The answer's body as it arrives, until complete; UpstreamAnswerError past the deadline."""
         while True:
             if self._chunks:
                 yield self.take_arrived()
@@ -137,11 +152,7 @@ class _Connection(asyncio.Protocol):
             if self._failure is not None:
                 raise self._failure
             self._arrived.clear()
-            try:
-                async with asyncio.timeout_at(deadline):
-                    await self._arrived.wait()
-            except TimeoutError:
-                raise UpstreamAnswerError("the service did not answer in time") from None
+            await self._arrived.wait()
 
     def whole_body_arrived(self) -> bool:
         return self._complete
@@ -171,18 +182,48 @@ class _Instance:
     host: str
     port: int
     host_header: bytes
-    slots: asyncio.Semaphore
+    slots: int  # requests that may be under way at once
+    busy: int = 0
+    waiting: deque["asyncio.Future[None]"] = field(default_factory=deque)  # first come, first served
     idle: deque[_Connection] = field(default_factory=deque)
+
+    async def take_slot(self, deadline: float) -> None:
+        if self.busy < self.slots and not self.waiting:
+            self.busy += 1  # free: taken at once, no timer
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self.waiting.append(turn)
+        try:
+            async with asyncio.timeout_at(deadline):
+                await turn  # a released slot is handed over as it is: ``busy`` stays
+        except BaseException as error:
+            if turn.done() and not turn.cancelled():
+                self.give_slot()  # handed over just as this request gave up: passed on
+            else:
+                turn.cancel()
+                self.waiting.remove(turn)
+            if isinstance(error, TimeoutError):
+                raise UpstreamConnectError("no connection to the service came free in time") from None
+            raise
+
+    def give_slot(self) -> None:
+        while self.waiting:
+            turn = self.waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.busy -= 1
 
 
 @dataclass
 class Answer:
-    """The head of a service's answer; ``body`` yields its body (empty for HEAD)."""
+    """The head of a service's answer; ``body`` yields its body (empty for HEAD). ``release`` when
+    done with it: its connection goes back to the pool only when the answer was read in full."""
 
     status: int
     headers: list[tuple[bytes, bytes]]
     connection: _Connection
-    deadline: float
+    instance: _Instance
     has_body: bool
 
     def complete(self) -> bool:
@@ -196,8 +237,18 @@ class Answer:
     async def body(self) -> AsyncIterator[bytes]:
         if not self.has_body:
             return
-        async for chunk in self.connection.body(self.deadline):
+        async for chunk in self.connection.body():
             yield chunk
+
+    def release(self) -> None:
+        connection = self.connection
+        connection.done()
+        if connection.reusable():
+            connection.idle_since = time.monotonic()
+            self.instance.idle.append(connection)
+        else:
+            connection.close()
+        self.instance.give_slot()
 
 
 class UpstreamConnections:
@@ -222,49 +273,45 @@ class UpstreamConnections:
         if instance is None:
             parts = urlsplit(base_url)
             host, port = parts.hostname or "127.0.0.1", parts.port or 80
-            instance = _Instance(host, port, parts.netloc.encode(), asyncio.Semaphore(self.per_instance))
+            instance = _Instance(host, port, parts.netloc.encode(), self.per_instance)
             self._instances[base_url] = instance
         return instance
+
+    async def send(
+        self, base_url: str, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> Answer:
+        """Send a request to the instance at ``base_url``; its answer's head, the body to be read
+        within the same timeout. The caller releases the answer."""
+        deadline = asyncio.get_running_loop().time() + self.timeout_seconds
+        instance = self._instance(base_url)
+        await instance.take_slot(deadline)
+        connection = None
+        try:
+            connection = await self._connection(instance, deadline)
+            await connection.send(
+                _request_bytes(method, target, instance.host_header, headers, body), deadline
+            )
+            has_body = method != "HEAD" and connection.status not in (204, 304)
+            if not has_body and method == "HEAD":
+                connection.end_without_body()
+            return Answer(connection.status, connection.headers, connection, instance, has_body)
+        except BaseException:
+            if connection is not None:
+                connection.done()
+                connection.close()
+            instance.give_slot()
+            raise
 
     @contextlib.asynccontextmanager
     async def request(
         self, base_url: str, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes
     ) -> AsyncIterator[Answer]:
-        """Send a request to the instance at ``base_url``; its answer's head, the body to be read
-        within the same timeout. The connection goes back to the pool only when the answer was
-        read in full."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout_seconds
-        instance = self._instance(base_url)
-        if instance.slots.locked():
-            try:
-                async with asyncio.timeout_at(deadline):
-                    await instance.slots.acquire()
-            except TimeoutError:
-                raise UpstreamConnectError("no connection to the service came free in time") from None
-        else:
-            await instance.slots.acquire()  # free: taken at once, no timer
-        connection = None
+        """``send``, released on leaving the block."""
+        answer = await self.send(base_url, method, target, headers, body)
         try:
-            connection = await self._connection(instance, deadline)
-            head = connection.send(_request_bytes(method, target, instance.host_header, headers, body))
-            try:
-                async with asyncio.timeout_at(deadline):
-                    await head
-            except TimeoutError:
-                raise UpstreamAnswerError("the service did not answer in time") from None
-            has_body = method != "HEAD" and connection.status not in (204, 304)
-            if not has_body and method == "HEAD":
-                connection.end_without_body()
-            yield Answer(connection.status, connection.headers, connection, deadline, has_body)
-            if connection.reusable():
-                connection.idle_since = time.monotonic()
-                instance.idle.append(connection)
-                connection = None
+            yield answer
         finally:
-            if connection is not None:
-                connection.close()
-            instance.slots.release()
+            answer.release()
 
     async def _connection(self, instance: _Instance, deadline: float) -> _Connection:
         now = time.monotonic()

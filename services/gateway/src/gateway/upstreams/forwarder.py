@@ -60,12 +60,15 @@ class Forwarder:
         relaying = _Relay(exchange, response_headers)
         for url in await self.pool.candidates(service):
             try:
-                async with self.connections.request(url, method, target, headers, body) as answer:
+                answer = await self.connections.send(url, method, target, headers, body)
+                try:
                     if answer.status == 503 and retry_any:
                         continue
                     self.pool.succeeded(url)
                     await relaying.relay(answer)
                     return answer.status
+                finally:
+                    answer.release()
             except UpstreamConnectError:
                 self.pool.failed(url)  # never reached: safe to try another for any method
                 metrics.UPSTREAM_FAILURES.labels(service).inc()
