@@ -54,8 +54,8 @@ async def _service(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else content})
 
 
-def _settings(namespace: Namespace, service: str) -> GatewaySettings:
-    return GatewaySettings(
+def _settings(namespace: Namespace, service: str, **overrides: object) -> GatewaySettings:
+    return GatewaySettings(  # type: ignore[arg-type]
         redis_url=namespace.redis_url,
         redis_key_prefix=f"{namespace.redis_prefix}wire:",  # no registry of its own: only the service
         grpc_port=free_port(),
@@ -63,6 +63,7 @@ def _settings(namespace: Namespace, service: str) -> GatewaySettings:
         reviews_url=service,
         forums_urls=[],
         cors_origins=["https://chorus.example"],
+        **overrides,
     )
 
 
@@ -205,3 +206,22 @@ async def test_a_cross_origin_read_passes_cors_and_reaches_the_service(gateway_u
     assert allowed.headers["x-request-id"]
     assert "access-control-allow-origin" not in foreign.headers
     assert (same_site.status_code, same_site.text) == (200, "/api/music/albums/3")
+
+
+async def test_a_forwarded_for_header_from_a_client_does_not_escape_the_per_address_limit(
+    module_namespace: Namespace,
+) -> None:
+    async with serving(_service) as service:
+        strict = _settings(module_namespace, service, requests_per_minute_per_address=3)
+        async with serving(create_gateway(strict)) as url, httpx.AsyncClient(base_url=url) as client:
+            answers = [
+                await client.get(
+                    "/api/music/albums/1",
+                    # cross-origin: through CORS and ASGI, where the client address was once
+                    # taken from this header for any peer on 127.0.0.1
+                    headers={"Origin": "https://chorus.example", "X-Forwarded-For": f"10.0.0.{n}"},
+                )
+                for n in range(4)
+            ]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]

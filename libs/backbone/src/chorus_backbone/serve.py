@@ -78,6 +78,11 @@ def draining_server(
         # One access line per request comes from the service itself (chorus_backbone.observability),
         # without the query string; uvicorn's would log a WebSocket's ?token= too.
         access_log=False,
+        # A request's client is the peer of its connection. uvicorn would take it from
+        # X-Forwarded-For whenever the peer is 127.0.0.1 (so at the gateway, from anyone's
+        # header, past the per-address limits), parsing the address on every request; the
+        # users service reads the gateway's X-Forwarded-For itself where its settings say so.
+        proxy_headers=False,
         lifespan="on",
         # Live rooms write frames encoded once for all their members (chorus_backbone.websocket_wire).
         ws=WireWebSocketProtocol,
