@@ -36,6 +36,34 @@ _INTERNAL_ERROR = (
 )
 
 
+class _Arrival:
+    """What uvicorn's protocol sets when body bytes arrive or the client leaves (asyncio.Event's
+    part of it that is used, without its cost on the many requests that never wait)."""
+
+    __slots__ = ("_set", "_waiter")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def set(self) -> None:
+        self._set = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> None:
+        if self._set:
+            return
+        self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
+
+
 class ClientGoneError(Exception):
     """The client closed its connection before its request was read."""
 
@@ -130,7 +158,7 @@ class ConnectionExchange:
         self.flow = flow
         self.default_headers = default_headers  # the server's date and name, kept current by uvicorn
         # Read and written by uvicorn's protocol (the attributes of its own cycle).
-        self.message_event = asyncio.Event()
+        self.message_event = _Arrival()
         self.body = bytearray()
         self.more_body = True
         self.disconnected = False

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httptools
-from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from chorus_backbone.request_heads import HeadGuardedProtocol, HeadLimits, head_guarded_protocol
 from gateway.edge.exchange import ConnectionExchange
@@ -29,6 +29,13 @@ class EdgeHttpProtocol(HeadGuardedProtocol):
     edge: Callable[[], ApiEdge]
     takes_cross_origin: bool  # False while CORS is configured: its middleware must see those
 
+    def on_message_begin(self) -> None:
+        # uvicorn's ASGI scope is made only for a request that goes to ASGI (_to_asgi).
+        self._head_begun = True
+        self.url = b""
+        self.expect_100_continue = False
+        self.headers = []
+
     def on_headers_complete(self) -> None:
         parsed = httptools.parse_url(self.url)
         if (
@@ -36,7 +43,7 @@ class EdgeHttpProtocol(HeadGuardedProtocol):
             or self.parser.should_upgrade()
             or (not self.takes_cross_origin and any(name == b"origin" for name, _ in self.headers))
         ):
-            super().on_headers_complete()
+            self._to_asgi()
             return
         self._head_arrived()
         raw_path = parsed.path
@@ -64,6 +71,13 @@ class EdgeHttpProtocol(HeadGuardedProtocol):
         else:  # pipelined behind a request still being answered
             self.flow.pause_reading()
             self.pipeline.appendleft((exchange, None))  # type: ignore[arg-type]
+
+    def _to_asgi(self) -> None:
+        url, headers, expect_100_continue = self.url, self.headers, self.expect_100_continue
+        HttpToolsProtocol.on_message_begin(self)  # the scope, as uvicorn makes it
+        self.url, self.expect_100_continue = url, expect_100_continue
+        self.headers.extend(headers)  # the list the scope holds
+        super().on_headers_complete()
 
     def _start_asgi_task(self, cycle: RequestResponseCycle | ConnectionExchange, app: Any) -> None:
         if not isinstance(cycle, ConnectionExchange):
