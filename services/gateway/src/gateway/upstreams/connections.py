@@ -187,9 +187,15 @@ class _Instance:
     waiting: deque["asyncio.Future[None]"] = field(default_factory=deque)  # first come, first served
     idle: deque[_Connection] = field(default_factory=deque)
 
-    async def take_slot(self, deadline: float) -> None:
+    def take_free_slot(self) -> bool:
+        """A slot at once if one is free (and nobody waits for it): no timer, no coroutine."""
         if self.busy < self.slots and not self.waiting:
-            self.busy += 1  # free: taken at once, no timer
+            self.busy += 1
+            return True
+        return False
+
+    async def take_slot(self, deadline: float) -> None:
+        if self.take_free_slot():
             return
         turn = asyncio.get_running_loop().create_future()
         self.waiting.append(turn)
@@ -284,10 +290,11 @@ class UpstreamConnections:
         within the same timeout. The caller releases the answer."""
         deadline = asyncio.get_running_loop().time() + self.timeout_seconds
         instance = self._instance(base_url)
-        await instance.take_slot(deadline)
+        if not instance.take_free_slot():
+            await instance.take_slot(deadline)
         connection = None
         try:
-            connection = await self._connection(instance, deadline)
+            connection = self._idle_connection(instance) or await self._new_connection(instance, deadline)
             await connection.send(
                 _request_bytes(method, target, instance.host_header, headers, body), deadline
             )
@@ -313,13 +320,16 @@ class UpstreamConnections:
         finally:
             answer.release()
 
-    async def _connection(self, instance: _Instance, deadline: float) -> _Connection:
+    def _idle_connection(self, instance: _Instance) -> _Connection | None:
         now = time.monotonic()
         while instance.idle:
             connection = instance.idle.pop()  # the most recently used: the least likely to be closing
             if not connection.closed and now - connection.idle_since < self.keepalive_seconds:
                 return connection
             connection.close()
+        return None
+
+    async def _new_connection(self, instance: _Instance, deadline: float) -> _Connection:
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout_at(min(deadline, loop.time() + self.connect_seconds)):
