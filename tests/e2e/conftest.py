@@ -29,6 +29,21 @@ from users.api.app import create_app as create_users
 from users.settings import UsersSettings
 
 
+def gateway_settings(namespace: Namespace, **overrides: object) -> GatewaySettings:
+    """A gateway of this namespace: no upstream but those it finds registered, or ``overrides`` names."""
+    values: dict[str, object] = {
+        "redis_url": namespace.redis_url,
+        "redis_key_prefix": namespace.redis_prefix,
+        "grpc_port": free_port(),
+        "users_url": None,
+        "reviews_url": None,
+        "forums_urls": [],
+        "registry_lease_seconds": 3,
+        "failed_instance_pause_seconds": 1.0,
+    }
+    return GatewaySettings(**{**values, **overrides})  # type: ignore[arg-type]
+
+
 @dataclass
 class System:
     gateway_url: str
@@ -45,17 +60,7 @@ class System:
         return list(await self.gateway_app.state.pool.instances(service))
 
     def gateway_settings(self, **overrides: object) -> GatewaySettings:
-        values: dict[str, object] = {
-            "redis_url": self.namespace.redis_url,
-            "redis_key_prefix": self.namespace.redis_prefix,
-            "grpc_port": free_port(),
-            "users_url": None,
-            "reviews_url": None,
-            "forums_urls": [],
-            "registry_lease_seconds": 3,
-            "failed_instance_pause_seconds": 1.0,
-        }
-        return GatewaySettings(**{**values, **overrides})  # type: ignore[arg-type]
+        return gateway_settings(self.namespace, **overrides)
 
     def service_settings(self, settings_class: type, **overrides: object):  # type: ignore[no-untyped-def]
         port = overrides.pop("port", None) or free_port()

@@ -12,6 +12,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from chorus_devinfra.probes import eventually
 from chorus_devinfra.process import free_port
+from chorus_devinfra.pytest_plugin import Namespace
 from chorus_devinfra.serving import serving
 from chorus_schemas.grpc import discovery_pb2, discovery_pb2_grpc
 from chorus_schemas.live_room import CloseCode
@@ -19,15 +20,13 @@ from forums.settings import ForumsSettings
 from gateway.api.app import create_app as create_gateway
 from reviews.api.app import create_app as create_reviews
 from reviews.settings import ReviewsSettings
-from tests.e2e.conftest import System
+from tests.e2e.conftest import System, gateway_settings
 
 pytestmark = pytest.mark.integration
 
 
-async def test_rate_limits_answer_429_with_retry_after(system: System) -> None:
-    strict = system.gateway_settings(
-        requests_per_minute_per_address=3, reviews_url=None, grpc_port=free_port()
-    )
+async def test_rate_limits_answer_429_with_retry_after(namespace: Namespace) -> None:
+    strict = gateway_settings(namespace, requests_per_minute_per_address=3)
     async with serving(create_gateway(strict)) as url, httpx.AsyncClient(base_url=url) as client:
         answers = [await client.get("/api/music/albums") for _ in range(4)]
 
@@ -129,10 +128,8 @@ async def test_a_dead_forums_replica_is_dropped_and_its_members_rejoin_on_anothe
     assert f"http://127.0.0.1:{port}" not in after
 
 
-async def test_huge_bodies_are_413_and_cors_follows_settings(system: System) -> None:
-    settings = system.gateway_settings(
-        cors_origins=["https://chorus.example"], grpc_port=free_port(), max_body_bytes=2048
-    )
+async def test_huge_bodies_are_413_and_cors_follows_settings(namespace: Namespace) -> None:
+    settings = gateway_settings(namespace, cors_origins=["https://chorus.example"], max_body_bytes=2048)
     async with (
         serving(create_gateway(settings)) as url,
         httpx.AsyncClient(base_url=url) as client,
@@ -152,8 +149,8 @@ async def test_huge_bodies_are_413_and_cors_follows_settings(system: System) -> 
     assert "access-control-allow-origin" not in foreign.headers
 
 
-async def test_a_body_that_trickles_in_is_408_and_its_connection_closed(system: System) -> None:
-    settings = system.gateway_settings(grpc_port=free_port(), request_body_seconds=1.0)
+async def test_a_body_that_trickles_in_is_408_and_its_connection_closed(namespace: Namespace) -> None:
+    settings = gateway_settings(namespace, request_body_seconds=1.0)
     async with serving(create_gateway(settings)) as url:
         host, port = url.removeprefix("http://").split(":")
         reader, writer = await asyncio.open_connection(host, int(port))

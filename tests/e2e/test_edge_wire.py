@@ -15,11 +15,11 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from chorus_backbone.auth import TokenCodec
-from chorus_devinfra.process import free_port
 from chorus_devinfra.pytest_plugin import Namespace
 from chorus_devinfra.serving import serving
 from gateway.api.app import create_app as create_gateway
 from gateway.settings import GatewaySettings
+from tests.e2e.conftest import gateway_settings
 
 pytestmark = pytest.mark.integration
 
@@ -55,13 +55,11 @@ async def _service(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def _settings(namespace: Namespace, service: str, **overrides: object) -> GatewaySettings:
-    return GatewaySettings(  # type: ignore[arg-type]
-        redis_url=namespace.redis_url,
+    return gateway_settings(
+        namespace,
         redis_key_prefix=f"{namespace.redis_prefix}wire:",  # no registry of its own: only the service
-        grpc_port=free_port(),
         users_url=service,
         reviews_url=service,
-        forums_urls=[],
         cors_origins=["https://chorus.example"],
         **overrides,
     )
