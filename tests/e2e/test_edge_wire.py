@@ -101,7 +101,7 @@ def _last_answer_whole(received: bytes) -> bool:
     head, separator, body = received.rpartition(b"\r\n\r\n")
     if not separator:
         return False
-    for line in head.split(b"\r\n"):
+    for line in head.rpartition(b"HTTP/1.1 ")[2].split(b"\r\n"):
         if line.lower().startswith(b"content-length:"):
             return len(body) >= int(line.split(b":")[1])
     return True
@@ -223,3 +223,19 @@ async def test_a_forwarded_for_header_from_a_client_does_not_escape_the_per_addr
             ]
 
     assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+
+
+async def test_a_head_request_refused_at_the_edge_gets_the_length_of_the_refusal_and_no_body(
+    gateway_url: str,
+) -> None:
+    wire = (
+        b"HEAD /api/users/me HTTP/1.1\r\nHost: chorus\r\n\r\n"
+        b"GET /api/music/albums/4 HTTP/1.1\r\nHost: chorus\r\n\r\n"
+    )
+    received = await _exchange(gateway_url, wire, expect=2)
+
+    refusal, get_answer = received.split(b"HTTP/1.1 ")[1:]
+    assert refusal.startswith(b"401 Unauthorized")
+    assert b"content-length: " in refusal
+    assert refusal.endswith(b"\r\n\r\n")
+    assert get_answer.endswith(b"\r\n\r\n/api/music/albums/4")

@@ -259,7 +259,8 @@ def _read_headers(
 
 async def _answer(exchange: Exchange, refusal: _RefusedError, echo: list[tuple[bytes, bytes]]) -> None:
     body = orjson.dumps(error_body(refusal.code, refusal.message))
-    headers = [(b"content-type", b"application/json"), *echo]
+    # Its length even when it is not sent (an answer to HEAD says what a GET would get).
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *echo]
     if refusal.retry_after is not None:
         headers.append((b"retry-after", str(max(1, refusal.retry_after)).encode()))
     # After a 408 or 413 the rest of the body must not be read as a next request.
