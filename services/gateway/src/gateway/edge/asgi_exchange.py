@@ -7,9 +7,7 @@ to answers; the edge then serves it here, with the same checks as on its own pat
 
 from starlette.types import Receive, Scope, Send
 
-from gateway.edge.exchange import ClientGoneError
-
-_NO_BODY_STATUSES = frozenset({204, 304})
+from gateway.edge.exchange import ClientGoneError, with_length
 
 
 class AbortedAnswerError(Exception):
@@ -38,9 +36,7 @@ class AsgiExchange:
     async def answer(
         self, status: int, headers: list[tuple[bytes, bytes]], body: bytes, *, close: bool = False
     ) -> None:
-        has_length = any(name == b"content-length" for name, _ in headers)
-        if not has_length and self.method != "HEAD" and status not in _NO_BODY_STATUSES:
-            headers = [*headers, (b"content-length", str(len(body)).encode())]
+        headers = with_length(self.method, status, headers, body)
         if close:
             headers = [*headers, (b"connection", b"close")]
         await self.start(status, headers)

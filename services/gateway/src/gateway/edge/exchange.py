@@ -64,6 +64,24 @@ class _Arrival:
             self._waiter = None
 
 
+def may_have_body(method: str, status: int) -> bool:
+    return method != "HEAD" and status not in _NO_BODY_STATUSES and status >= 200
+
+
+def has_length(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(name == b"content-length" for name, _ in headers)
+
+
+def with_length(
+    method: str, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+) -> list[tuple[bytes, bytes]]:
+    """``headers`` with the body's length, unless they give one (a HEAD answer's length of the body
+    it leaves out) or the answer has no body."""
+    if has_length(headers) or not may_have_body(method, status):
+        return headers
+    return [*headers, (b"content-length", str(len(body)).encode())]
+
+
 class ClientGoneError(Exception):
     """The client closed its connection before its request was read."""
 
@@ -197,17 +215,13 @@ class ConnectionExchange:
         """A whole answer, in one write."""
         if close:
             self.keep_alive = False
-        has_length = any(name == b"content-length" for name, _ in headers)
-        if not has_length and self._may_have_body(status):
-            headers = [*headers, (b"content-length", str(len(body)).encode())]
-        head = self._head(status, headers)
-        await self._write(head + body if self._may_have_body(status) else head)
+        head = self._head(status, with_length(self.method, status, headers, body))
+        await self._write(head + body if may_have_body(self.method, status) else head)
         self._complete()
 
     async def start(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
-        self._has_body = self._may_have_body(status)
-        if self._has_body and not any(name == b"content-length" for name, _ in headers):
-            self._chunked = True
+        self._has_body = may_have_body(self.method, status)
+        self._chunked = self._has_body and not has_length(headers)
         await self._write(self._head(status, headers))
 
     async def send(self, chunk: bytes) -> None:
@@ -232,9 +246,6 @@ class ConnectionExchange:
             logger.error("the edge left %s %s unanswered", self.method, self.path)
             self.abort()
         self.on_response = _nothing
-
-    def _may_have_body(self, status: int) -> bool:
-        return self.method != "HEAD" and status not in _NO_BODY_STATUSES and status >= 200
 
     def _head(self, status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
         self.response_started = True

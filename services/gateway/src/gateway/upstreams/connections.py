@@ -194,9 +194,8 @@ class _Instance:
             return True
         return False
 
-    async def take_slot(self, deadline: float) -> None:
-        if self.take_free_slot():
-            return
+    async def wait_for_slot(self, deadline: float) -> None:
+        """A slot as soon as one is given back (in turn); UpstreamConnectError past ``deadline``."""
         turn = asyncio.get_running_loop().create_future()
         self.waiting.append(turn)
         try:
@@ -291,7 +290,7 @@ class UpstreamConnections:
         deadline = asyncio.get_running_loop().time() + self.timeout_seconds
         instance = self._instance(base_url)
         if not instance.take_free_slot():
-            await instance.take_slot(deadline)
+            await instance.wait_for_slot(deadline)
         connection = None
         try:
             connection = self._idle_connection(instance) or await self._new_connection(instance, deadline)

@@ -58,8 +58,7 @@ class Forwarder:
         target = exchange.target
         retry_any = method in _IDEMPOTENT
         relaying = _Relay(exchange, response_headers)
-        pool = self.pool
-        for url in pool.ordered(service) if pool.ready() else await pool.candidates(service):
+        for url in await self.pool.candidates(service):
             try:
                 answer = await self.connections.send(url, method, target, headers, body)
                 try:

@@ -74,16 +74,7 @@ class UpstreamPool:
         gateway replica orders the instances the same way for the same key (rendezvous
         hashing): a room's members meet on one instance, which then alone writes the room's
         log, and only the rooms of an instance that leaves or joins move."""
-        if self._registered is None:
-            await self.instances(service)  # the registry read once
-        return self.ordered(service, affinity=affinity)
-
-    def ready(self) -> bool:
-        """Whether the registry has been read: ``ordered`` is then all ``candidates`` does."""
-        return self._registered is not None
-
-    def ordered(self, service: str, *, affinity: str | None = None) -> list[str]:
-        every = self._known.get(service, [])
+        every = await self.instances(service)
         if not every:
             return []
         if affinity is None:
