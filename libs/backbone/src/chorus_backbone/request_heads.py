@@ -11,7 +11,8 @@ between requests (a proxy's pool holds many from one address; they only get the
 deadline, and uvicorn closes idle ones after its keep-alive timeout). On a kept-alive
 connection the deadline starts with the first bytes of the next head and is only set
 when the head does not arrive whole with them (most heads arrive in one read: no
-timer per request).
+timer per request). Both deadlines, and uvicorn's keep-alive timeout after each
+answer, are slots of the loop's `chorus_backbone.deadlines` wheel, not timers of their own.
 """
 
 import asyncio
@@ -19,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from chorus_backbone.deadlines import Deadline, deadline_wheel
 from chorus_backbone.response_writes import HeldHeadProtocol
 
 
@@ -62,7 +64,8 @@ class HeadGuardedProtocol(HeldHeadProtocol):
         self._counted = False
         self._awaiting_head = False
         self._head_begun = False
-        self._head_deadline: asyncio.TimerHandle | None = None
+        self._head_deadline: Deadline | None = None
+        self._deadlines = deadline_wheel(self.loop)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -107,6 +110,22 @@ class HeadGuardedProtocol(HeldHeadProtocol):
         if self._head_deadline is not None:
             self._head_deadline.cancel()
             self._head_deadline = None
+
+    def on_response_complete(self) -> None:
+        # uvicorn's, with the keep-alive timeout on the wheel (uvicorn cancels it through
+        # ``timeout_keep_alive_task.cancel()`` when the next request's bytes arrive).
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self._unset_keepalive_if_required()
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        else:
+            self.timeout_keep_alive_task = self._deadlines.call_later(  # type: ignore[assignment]
+                self.timeout_keep_alive, self.timeout_keep_alive_handler
+            )
 
     def _head_too_late(self) -> None:
         self._head_deadline = None

@@ -16,6 +16,7 @@ from chorus_devinfra.serving import serving
 pytestmark = pytest.mark.integration
 
 LIMITS = HeadLimits(per_address=2, head_timeout_seconds=0.5)
+KEEP_ALIVE_SECONDS = 5.0  # uvicorn's default, which the services keep
 
 
 async def _answer(request: Request) -> PlainTextResponse:
@@ -69,3 +70,23 @@ async def test_a_kept_alive_connection_that_sends_half_a_head_is_cut() -> None:
 
     assert first.startswith(b"HTTP/1.1 200 OK")
     assert cut, "a head begun on a kept-alive connection must arrive within the deadline"
+
+
+async def test_a_kept_alive_connection_left_idle_is_closed_after_the_keep_alive_timeout() -> None:
+    app = Starlette(routes=[Route("/", _answer)])
+    async with serving(app, head_limits=LIMITS) as url:
+        host, port = url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        request = f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+        for _ in range(3):  # each answer arms the timeout again, each next request disarms it
+            writer.write(request)
+            await asyncio.wait_for(reader.readuntil(b"ok"), 3)
+            await asyncio.sleep(1.0)
+        writer.write(request)
+        await asyncio.wait_for(reader.readuntil(b"ok"), 3)
+        early = await _closed_within(reader, KEEP_ALIVE_SECONDS - 1.0)
+        closed = await _closed_within(reader, 3.0)
+        writer.close()
+
+    assert not early, "a connection idle for less than the keep-alive timeout stays open"
+    assert closed, "an idle kept-alive connection is closed once the keep-alive timeout has passed"

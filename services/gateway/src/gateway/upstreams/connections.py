@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import httptools
 
+from chorus_backbone.deadlines import Deadline, deadline_wheel
+
 # Past this much unread answer, reading from the service pauses until the client caught up.
 _HIGH_WATER = 256 * 1024
 
@@ -50,12 +52,13 @@ class _Connection(asyncio.Protocol):
         self._failure: Exception | None = None
         self._paused = False
         self._keep_alive = False
-        self._deadline: asyncio.TimerHandle | None = None
+        self._deadline: Deadline | None = None
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports have the interface of asyncio.Transport without subclassing it.
         self.transport = cast(asyncio.Transport, transport)
+        self._deadlines = deadline_wheel()
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -101,11 +104,11 @@ class _Connection(asyncio.Protocol):
 
     def send(self, request: bytes, deadline: float) -> "asyncio.Future[None]":
         """Write ``request``; the future is done when the answer's head has arrived. Past
-        ``deadline`` (the loop's clock) without the whole answer, the answer fails."""
+        ``deadline`` (the loop's clock, within the wheel's resolution) without the whole answer,
+        the answer fails."""
         assert self.transport is not None
-        loop = asyncio.get_running_loop()
-        self._head = loop.create_future()
-        self._deadline = loop.call_at(deadline, self._too_late)
+        self._head = self._deadlines.loop.create_future()
+        self._deadline = self._deadlines.call_at(deadline, self._too_late)
         self._status, self._headers = 0, []
         self._chunks.clear()
         self._buffered = 0
