@@ -97,7 +97,7 @@ class HeadGuardedProtocol(HeldHeadProtocol):
         if self._awaiting_head:
             return
         self._awaiting_head = True
-        self._head_deadline = self.loop.call_later(self.head_timeout_seconds, self._head_too_late)
+        self._head_deadline = self._deadlines.call_later(self.head_timeout_seconds, self._head_too_late)
 
     def _head_arrived(self) -> None:
         self._head_begun = False
