@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 import uvicorn
 from starlette.types import ASGIApp
 
+from chorus_backbone.collector import settle_after_start
 from chorus_backbone.request_heads import HeadGuardedProtocol, HeadLimits, head_guarded_protocol
 from chorus_backbone.settings import ServerSettings
 from chorus_backbone.websocket_wire import WireWebSocketProtocol
@@ -31,10 +32,23 @@ MAX_SOCKET_MESSAGE_BYTES = 64 * 1024
 
 
 class DrainingServer(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, *, drain: Drain | None, drain_seconds: float = DRAIN_SECONDS):
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        *,
+        drain: Drain | None,
+        drain_seconds: float = DRAIN_SECONDS,
+        settle_collector: bool = False,
+    ):
         super().__init__(config)
         self._drain = drain
         self._drain_seconds = drain_seconds
+        self._settle_collector = settle_collector
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self._settle_collector and self.started:
+            settle_after_start()  # a process of its own (see chorus_backbone.collector)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         for server in self.servers:
@@ -66,7 +80,10 @@ def draining_server(
     port: int,
     graceful_seconds: int | None = None,
     head_limits: HeadLimits | None = None,
+    settle_collector: bool = False,
 ) -> DrainingServer:
+    """``settle_collector``: the process is the service's own (``run``), so once started the
+    garbage collector is set for serving (``chorus_backbone.collector``)."""
     limits = head_limits or HeadLimits()
     http = app.http_protocol(limits) if isinstance(app, ServesItsOwnHttp) else head_guarded_protocol(limits)
     config = uvicorn.Config(
@@ -90,11 +107,20 @@ def draining_server(
         ws_per_message_deflate=False,
         timeout_graceful_shutdown=graceful_seconds,
     )
-    return DrainingServer(config, drain=getattr(getattr(app, "state", None), "drain", None))
+    return DrainingServer(
+        config,
+        drain=getattr(getattr(app, "state", None), "drain", None),
+        settle_collector=settle_collector,
+    )
 
 
 def run(app: ASGIApp, settings: ServerSettings) -> None:
     """Serve until SIGTERM or SIGINT (what every service's ``python -m`` entry point runs)."""
     draining_server(
-        app, host=settings.host, port=settings.port, graceful_seconds=20, head_limits=settings.head_limits()
+        app,
+        host=settings.host,
+        port=settings.port,
+        graceful_seconds=20,
+        head_limits=settings.head_limits(),
+        settle_collector=True,
     ).run()
