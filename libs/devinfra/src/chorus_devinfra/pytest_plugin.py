@@ -100,6 +100,10 @@ class Namespace:
             "topic_prefix": self.topic_prefix,
             "consumer_group_prefix": self.topic_prefix,
             "outbox_poll_seconds": 0.05,
+            # A Kafka consumer caught in a group rebalance when its service stops (two replicas
+            # of one group stopping one after the other) is given up on after this, as after
+            # 10 s in production; at 10 s per part a test's teardown could wait a minute.
+            "shutdown_step_seconds": 3.0,
         }
         return settings_class(**{**values, **overrides})
 

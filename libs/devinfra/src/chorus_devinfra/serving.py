@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp
 
@@ -39,6 +39,12 @@ async def serving(
         server.should_exit = True
         done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_SECONDS)
         if not done:
+            logger.warning(
+                "server on port %s still stopping after %ss; where its tasks wait:\n%s",
+                port,
+                SHUTDOWN_SECONDS,
+                _where_tasks_wait(),
+            )
             server.force_exit = True
             done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_SECONDS)
         if not done:
@@ -46,3 +52,23 @@ async def serving(
             task.cancel()
         elif not task.cancelled() and (error := task.exception()) is not None:
             raise error
+
+
+def _where_tasks_wait() -> str:
+    """Each pending task of the loop and the chain of awaits it is suspended in (outermost first):
+    what a stuck shutdown waits for."""
+    lines = []
+    for task in asyncio.all_tasks():
+        if task is asyncio.current_task():
+            continue
+        chain: list[str] = []
+        awaited: Any = task.get_coro()
+        while awaited is not None and len(chain) < 20:
+            frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+            if frame is None:
+                chain.append(type(awaited).__name__)  # a future, or a coroutine that has finished
+                break
+            chain.append(f"{frame.f_code.co_name} ({frame.f_code.co_filename}:{frame.f_lineno})")
+            awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+        lines.append(f"  {task.get_name()}: {' -> '.join(chain)}")
+    return "\n".join(lines)
