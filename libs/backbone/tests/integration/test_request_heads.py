@@ -17,6 +17,7 @@ pytestmark = pytest.mark.integration
 
 LIMITS = HeadLimits(per_address=2, head_timeout_seconds=0.5)
 KEEP_ALIVE_SECONDS = 5.0  # uvicorn's default, which the services keep
+MAX_REQUESTS_IN_USE = 50_000
 
 
 async def _answer(request: Request) -> PlainTextResponse:
@@ -56,14 +57,19 @@ async def test_silent_connections_are_cut_and_capped_while_kept_alive_ones_serve
     assert (slow.status_code, again.status_code) == (200, 200)
 
 
+async def _kept_alive(url: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bytes, bytes]:
+    """A connection that has had one request answered: its reader and writer, the request, the answer."""
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    request = f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    writer.write(request)
+    return reader, writer, request, await asyncio.wait_for(reader.readuntil(b"ok"), 3)
+
+
 async def test_a_kept_alive_connection_that_sends_half_a_head_is_cut() -> None:
     app = Starlette(routes=[Route("/", _answer)])
     async with serving(app, head_limits=LIMITS) as url:
-        host, port = url.removeprefix("http://").split(":")
-        reader, writer = await asyncio.open_connection(host, int(port))
-        request = f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
-        writer.write(request)
-        first = await asyncio.wait_for(reader.readuntil(b"ok"), 3)
+        reader, writer, request, first = await _kept_alive(url)
         writer.write(request[:20])  # the next head, begun and never finished
         cut = await _closed_within(reader, 3.0)
         writer.close()
@@ -75,18 +81,19 @@ async def test_a_kept_alive_connection_that_sends_half_a_head_is_cut() -> None:
 async def test_a_kept_alive_connection_left_idle_is_closed_after_the_keep_alive_timeout() -> None:
     app = Starlette(routes=[Route("/", _answer)])
     async with serving(app, head_limits=LIMITS) as url:
-        host, port = url.removeprefix("http://").split(":")
-        reader, writer = await asyncio.open_connection(host, int(port))
-        request = f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
-        for _ in range(3):  # each answer arms the timeout again, each next request disarms it
+        reader, writer, request, _ = await _kept_alive(url)
+        # In use for longer than the timeout: each answer arms it, each next request disarms it.
+        loop = asyncio.get_running_loop()
+        in_use_until = loop.time() + KEEP_ALIVE_SECONDS + 1.0
+        answered = 0
+        while loop.time() < in_use_until and answered < MAX_REQUESTS_IN_USE:
             writer.write(request)
             await asyncio.wait_for(reader.readuntil(b"ok"), 3)
-            await asyncio.sleep(1.0)
-        writer.write(request)
-        await asyncio.wait_for(reader.readuntil(b"ok"), 3)
+            answered += 1
         early = await _closed_within(reader, KEEP_ALIVE_SECONDS - 1.0)
         closed = await _closed_within(reader, 3.0)
         writer.close()
 
+    assert answered > 0
     assert not early, "a connection idle for less than the keep-alive timeout stays open"
     assert closed, "an idle kept-alive connection is closed once the keep-alive timeout has passed"
