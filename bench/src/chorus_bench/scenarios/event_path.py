@@ -1,7 +1,11 @@
 """Scenario 3, event path: rating PUT through the gateway → RatingChanged on Kafka → the room's frame.
 
 The floor it is compared with: Kafka's own produce→consume latency on the same
-broker (kafka-tools' EndToEndLatency), plus one MongoDB-wire write.
+broker (kafka-tools' EndToEndLatency), plus one MongoDB-wire write. The write is
+timed twice: back to back (the floor the bar is computed from) and at the
+scenario's own pace, one every 50 ms, as the ratings come; a server that idles
+between requests answers each more slowly (caches gone cold, threads woken),
+and that is the pace the path itself is measured at.
 """
 
 import re
@@ -19,6 +23,7 @@ from chorus_devinfra.kafka import kafka_libs
 
 # The warm-up rates the albums before this one, so none of its frames reaches the room listened to.
 LISTENED_ALBUM = 21
+RATING_INTERVAL_SECONDS = 0.05  # one rating every 50 ms, as the load generator's default
 
 
 def kafka_floor(bootstrap: str, messages: int) -> dict[str, object]:
@@ -43,7 +48,8 @@ def kafka_floor(bootstrap: str, messages: int) -> dict[str, object]:
     return {"avg_ms": average, "p50_ms": float(p50), "p99_ms": float(p99)}
 
 
-def mongo_write(url: str, count: int) -> dict[str, object]:
+def mongo_write(url: str, count: int, *, interval: float = 0.0) -> dict[str, object]:
+    """One insert's latency, ``count`` times, starting one every ``interval`` seconds (0: back to back)."""
     client: MongoClient[dict[str, object]] = MongoClient(url)
     collection = client["bench"]["writes"]
     timings = []
@@ -51,6 +57,7 @@ def mongo_write(url: str, count: int) -> dict[str, object]:
         started = time.perf_counter()
         collection.insert_one({"n": index})
         timings.append((time.perf_counter() - started) * 1000)
+        time.sleep(max(0.0, interval - (time.perf_counter() - started)))
     client.close()
     timings.sort()
     return {"p50_ms": timings[len(timings) // 2], "p99_ms": timings[int(len(timings) * 0.99)]}
@@ -86,6 +93,8 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
                 str(LISTENED_ALBUM),
                 "--count",
                 str(count),
+                "--interval",
+                str(RATING_INTERVAL_SECONDS),
             )
 
         metrics, runs = repeat(repeats, once)
@@ -100,6 +109,13 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
             repeats, lambda: mongo_write(chorus.stack.mongo_url("reviews"), 20 if smoke else 500)
         )
         points.append(Point("one MongoDB-wire insert (pymongo)", {}, metrics, runs))
+        metrics, runs = repeat(
+            repeats,
+            lambda: mongo_write(
+                chorus.stack.mongo_url("reviews"), 20 if smoke else 200, interval=RATING_INTERVAL_SECONDS
+            ),
+        )
+        points.append(Point("one MongoDB-wire insert, one every 50 ms", {}, metrics, runs))
     print_table(
         "event path (median of repeats)",
         ["path", "p50 ms", "p99 ms", "PUT answered p50 ms"],
@@ -110,5 +126,12 @@ def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]
     )
     if not smoke:
         floor = points[1].metrics["p50_ms"] + points[2].metrics["p50_ms"]
-        save("event-path", points, {"bar_ms": 2 * floor, "floor_ms": floor})
+        floor_at_pace = points[1].metrics["p50_ms"] + points[3].metrics["p50_ms"]
+        print(
+            f"bar: p50 <= {2 * floor:.2f} ms (2 x (Kafka p50 + one insert back to back)); "
+            f"the same at the ratings' pace: {2 * floor_at_pace:.2f} ms"
+        )
+        save(
+            "event-path", points, {"bar_ms": 2 * floor, "floor_ms": floor, "floor_at_pace_ms": floor_at_pace}
+        )
     return points

@@ -185,3 +185,25 @@ async def test_ratings_stored_before_the_pair_key_are_found_and_changed_after_a_
     assert after is not None
     assert (before.id, before.half_stars, after.id, after.half_stars, after.version) == (41, 6, 41, 9, 4)
     assert await mongo_database["ratings"].count_documents({"album_id": 7, "user_id": 1}) == 1
+
+
+async def test_a_start_replaces_the_earlier_pair_indexes_with_one_unique_index(
+    mongo_database: mongo.Database,
+) -> None:
+    collection = mongo_database["ratings"]
+    # The layout of earlier versions: a plain pair index beside a unique (album, user) index.
+    await collection.create_index([("album_id", 1), ("user_id", 1)], unique=True, name="one_per_user_album")
+    await collection.create_index("pair", name="by_pair")
+    ratings = MongoRatingRepository(mongo_database)
+    await ratings.apply([_change(1, 7, 9, 42)], session=None)
+
+    await ratings.ensure_indexes()
+    await MongoRatingRepository(mongo_database).ensure_indexes()  # another replica, or a restart
+
+    indexes = {index["name"]: index async for index in await collection.list_indexes()}
+    assert set(indexes) == {"_id_", "album_newest", "album_most_liked", "user_newest", "one_per_pair"}
+    assert indexes["one_per_pair"]["unique"] is True
+    second_of_the_pair = {"_id": 43, "pair": "7:1", "album_id": 7, "user_id": 1, "half_stars": 2}
+    with pytest.raises(DuplicateKeyError):
+        await collection.insert_one(second_of_the_pair)
+    assert (await ratings.of_user_for_album(1, 7, session=None)).half_stars == 9  # type: ignore[union-attr]
