@@ -56,7 +56,7 @@ chorus *args:
 analytics-report *args:
     chorus-analytics report {{args}}
 
-# Benchmarks against the peers (installs them on first use): just bench [fanout|gateway|event-path|write-path|memory] [--only NAME] [--smoke].
+# Benchmarks against the peers (installs them on first use): just bench [fanout|gateway|event-path|write-path|read-path|memory|db-writes] [--only NAME] [--smoke].
 [group('bench')]
 bench *args:
     chorus-bench {{args}}

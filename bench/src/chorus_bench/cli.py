@@ -8,11 +8,19 @@ import traceback
 
 from chorus_bench.cores import placement
 
-SCENARIOS = ("fanout", "gateway", "event-path", "write-path", "read-path", "memory")
+SCENARIOS = ("fanout", "gateway", "event-path", "write-path", "read-path", "memory", "db-writes")
 
 
 def _module(name: str):  # type: ignore[no-untyped-def]
-    from chorus_bench.scenarios import event_path, fanout, gateway, memory, read_path, write_path  # noqa: PLC0415
+    from chorus_bench.scenarios import (  # noqa: PLC0415
+        db_writes,
+        event_path,
+        fanout,
+        gateway,
+        memory,
+        read_path,
+        write_path,
+    )
 
     return {
         "fanout": fanout,
@@ -21,6 +29,7 @@ def _module(name: str):  # type: ignore[no-untyped-def]
         "write-path": write_path,
         "read-path": read_path,
         "memory": memory,
+        "db-writes": db_writes,
     }[name]
 
 

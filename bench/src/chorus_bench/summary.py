@@ -141,6 +141,18 @@ def event_path(doc: dict[str, Any]) -> list[str]:
         f"Bar: p50 <= 2 x (Kafka p50 + one insert) = {_fmt(bar, 2)} ms; Chorus p50 {_fmt(chorus, 2)} ms: "
         f"{_verdict(bool(chorus is not None and chorus <= bar))}.",
     ]
+    if (at_pace := doc["notes"].get("floor_at_pace_ms")) is not None:
+        lines.append(
+            f"With the insert timed at the ratings' pace (one every 50 ms): {_fmt(2 * at_pace, 2)} ms."
+        )
+    return lines
+
+
+def db_writes(doc: dict[str, Any]) -> list[str]:
+    lines = ["### Database writes (the floor)", "", "| point | update ms | insert ms |", "|---|---|---|"]
+    for point in doc["points"]:
+        m = point["metrics"]
+        lines.append(f"| {point['system']} | {_fmt(m.get('update_ms'), 2)} | {_fmt(m.get('insert_ms'), 2)} |")
     return lines
 
 
@@ -206,6 +218,7 @@ def render() -> str:
         ("write-path", write_path),
         ("read-path", read_path),
         ("memory", memory),
+        ("db-writes", db_writes),
     ):
         doc = _load(name)
         if doc is None:

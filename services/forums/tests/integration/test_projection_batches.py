@@ -30,3 +30,29 @@ async def test_an_empty_batch_is_no_transaction_while_a_projected_one_waits_for_
 
     await projection.pointer.resume()
     assert await projection.apply_many([(Envelope.wrap(aggregate, source="reviews"), aggregate)]) == 1
+
+
+async def test_an_album_keeps_its_newest_average_whatever_order_the_averages_come_in(
+    mongo_database: mongo.Database,
+) -> None:
+    projection = LiveProjection(mongo_database.client, mongo_database, FORUMS_PROJECTION)
+    await projection.ensure_indexes()
+    await projection.pointer.allocate()
+
+    def averaged(sequence: int, avg_rating: float) -> tuple[Envelope, AlbumAggregateChanged]:
+        event = AlbumAggregateChanged(
+            album_id=9, ratings_count=sequence, avg_rating=avg_rating, sequence=sequence
+        )
+        return Envelope.wrap(event, source="reviews"), event
+
+    async def kept() -> dict[str, object]:
+        album = await (await projection.current()).album(9)
+        assert album is not None
+        return {name: album.get(name) for name in ("avg_rating", "ratings_count", "sequence")}
+
+    assert await projection.apply_many([averaged(2, 4.0)]) == 1  # an album not seen before
+    assert await kept() == {"avg_rating": 4.0, "ratings_count": 2, "sequence": 2}
+    await projection.apply_many([averaged(1, 2.5)])  # older: dropped
+    assert await kept() == {"avg_rating": 4.0, "ratings_count": 2, "sequence": 2}
+    await projection.apply_many([averaged(3, 3.0), averaged(2, 1.0)])  # newer, then older in one batch
+    assert await kept() == {"avg_rating": 3.0, "ratings_count": 3, "sequence": 3}

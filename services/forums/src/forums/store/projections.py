@@ -23,14 +23,22 @@ class MongoForumProjections(MongoFriendGraph):
     async def set_average(
         self, album_id: int, avg_rating: float, ratings_count: int, *, sequence: int = 0, session: Session
     ) -> None:
-        """Keep the album's average; one older (by ``sequence``) than the one kept is dropped."""
-        if sequence:
-            kept = await self.albums.find_one({"_id": album_id}, {"sequence": 1}, session=session)
-            if kept is not None and kept.get("sequence", 0) >= sequence:
-                return
+        """Keep the album's average; one older (by ``sequence``) than the one kept is dropped.
+
+        One statement either way: the comparison runs in the server (an update pipeline), so
+        the newest average is kept without reading the album first."""
+        newer = {"$lt": [{"$ifNull": ["$sequence", 0]}, sequence]} if sequence else True
+        fields = {"avg_rating": avg_rating, "ratings_count": ratings_count, "sequence": sequence}
         await self.albums.update_one(
             {"_id": album_id},
-            {"$set": {"avg_rating": avg_rating, "ratings_count": ratings_count, "sequence": sequence}},
+            [
+                {
+                    "$set": {
+                        name: {"$cond": [newer, {"$literal": value}, f"${name}"]}
+                        for name, value in fields.items()
+                    }
+                }
+            ],
             upsert=True,
             session=session,
         )
