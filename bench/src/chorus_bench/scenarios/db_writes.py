@@ -6,19 +6,21 @@ is a document with secondary indexes (the ratings collection has four besides
 this server, even one whose key the write leaves alone. Points: inserts and
 ``$set`` updates of a rating-shaped document with 0, 2, 4 and 5 of the ratings'
 indexes (the 5 is the layout before the unique pair index replaced two of them),
-back to back; then one insert every 50 ms, the event path's pace.
+back to back; then one insert every 1, 5 and 50 ms (the last is the event path's pace).
 """
 
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.collection import Collection
 
 from chorus_bench.harness import Point, print_table, repeat, save
+from chorus_bench.scenarios.event_path import mongo_write
 from chorus_bench.system import running, start_parts
 
-IndexSpec = tuple[list[tuple[str, int]], dict[str, object]]
+IndexSpec = tuple[list[tuple[str, int]], dict[str, Any]]
 
 # The ratings collection's indexes, the unique pair index first (the layout of today is the first four).
 RATING_INDEXES: list[IndexSpec] = [
@@ -76,17 +78,7 @@ def by_indexes(url: str, indexes: int, writes: int) -> dict[str, object]:
 
 
 def paced_inserts(url: str, count: int, interval: float) -> dict[str, object]:
-    client: MongoClient[dict[str, object]] = MongoClient(url)
-    collection = client["bench"]["paced"]
-    timings = []
-    for number in range(count):
-        started = time.perf_counter()
-        collection.insert_one({"n": number})
-        timings.append((time.perf_counter() - started) * 1000)
-        time.sleep(max(0.0, interval - (time.perf_counter() - started)))
-    client.close()
-    timings.sort()
-    return {"insert_ms": round(timings[len(timings) // 2], 3)}
+    return {"insert_ms": round(mongo_write(url, count, interval=interval)["p50_ms"], 3)}
 
 
 def run(*, smoke: bool = False, systems: list[str] | None = None) -> list[Point]:

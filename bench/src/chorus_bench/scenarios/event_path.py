@@ -48,7 +48,7 @@ def kafka_floor(bootstrap: str, messages: int) -> dict[str, object]:
     return {"avg_ms": average, "p50_ms": float(p50), "p99_ms": float(p99)}
 
 
-def mongo_write(url: str, count: int, *, interval: float = 0.0) -> dict[str, object]:
+def mongo_write(url: str, count: int, *, interval: float = 0.0) -> dict[str, float]:
     """One insert's latency, ``count`` times, starting one every ``interval`` seconds (0: back to back)."""
     client: MongoClient[dict[str, object]] = MongoClient(url)
     collection = client["bench"]["writes"]

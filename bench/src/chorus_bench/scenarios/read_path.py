@@ -1,4 +1,4 @@
-"""Scenario 5, read path: the album page and a catalog search, from the page cache and without it.
+"""Scenario 6, read path: the album page and a catalog search, from the page cache and without it.
 
 Through the gateway with the cache warm (Redis) and cold (a reviews instance whose
 Redis is away, so every read goes to MongoDB, as in a Redis outage), the reviews
