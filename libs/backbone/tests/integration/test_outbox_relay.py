@@ -425,7 +425,10 @@ async def test_a_failed_mark_is_retried_without_publishing_again(
         BrokerPublisher(broker),
         topics=TopicNames(namespace.topic_prefix),
         poll_seconds=0.05,
-        sweep_after=timedelta(0),  # a sweep would take the unmarked document at once, were it not known
+        # Old enough for a sweep long before the retried mark (~1.4 s after the commit), so the
+        # sweeps would take the unmarked document were it not known; not at once, which would
+        # let a sweep take it between the commit and its hand-over to the express path.
+        sweep_after=timedelta(seconds=0.5),
     )
     relay.start()
     try:
