@@ -1,5 +1,11 @@
-"""The MongoDB-wire server: SecantusDB (WiredTiger storage) run as a daemon per store."""
+"""The MongoDB-wire server: SecantusDB (WiredTiger storage) run as a daemon per store.
 
+``CHORUS_MONGO_SERVER`` names another server executable that takes the same flags
+(``--host --port --storage-path --log-level``), e.g. SecantusDB's Rust server
+``secantusd-rs``; by default the Python server installed with the workspace.
+"""
+
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -8,6 +14,8 @@ from chorus_devinfra.process import ManagedProcess
 
 
 def secantus_executable() -> str:
+    if chosen := os.environ.get("CHORUS_MONGO_SERVER"):
+        return chosen
     beside_python = Path(sys.executable).parent / "secantusd-py"
     if beside_python.exists():
         return str(beside_python)
