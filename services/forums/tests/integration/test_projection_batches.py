@@ -11,16 +11,23 @@ from chorus_backbone.projection import Generation, LiveProjection, ProjectionPau
 from chorus_schemas import Envelope
 from chorus_schemas.events.ratings import AlbumAggregateChanged
 from forums.projection import FORUMS_PROJECTION
+from forums.store.projections import MongoForumProjections
 
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture
+async def projection(mongo_database: mongo.Database) -> LiveProjection[MongoForumProjections]:
+    """The forums projection on the test database, its first generation allocated."""
+    live = LiveProjection(mongo_database.client, mongo_database, FORUMS_PROJECTION)
+    await live.ensure_indexes()
+    await live.pointer.allocate()
+    return live
+
+
 async def test_an_empty_batch_is_no_transaction_while_a_projected_one_waits_for_the_pause(
-    mongo_database: mongo.Database,
+    projection: LiveProjection[MongoForumProjections],
 ) -> None:
-    projection = LiveProjection(mongo_database.client, mongo_database, FORUMS_PROJECTION)
-    await projection.ensure_indexes()
-    await projection.pointer.allocate()
     assert await projection.pointer.pause(Generation(0), timedelta(minutes=1))
     aggregate = AlbumAggregateChanged(album_id=4, ratings_count=1, avg_rating=4.0, histogram={}, sequence=1)
 
@@ -33,12 +40,8 @@ async def test_an_empty_batch_is_no_transaction_while_a_projected_one_waits_for_
 
 
 async def test_an_album_keeps_its_newest_average_whatever_order_the_averages_come_in(
-    mongo_database: mongo.Database,
+    projection: LiveProjection[MongoForumProjections],
 ) -> None:
-    projection = LiveProjection(mongo_database.client, mongo_database, FORUMS_PROJECTION)
-    await projection.ensure_indexes()
-    await projection.pointer.allocate()
-
     def averaged(sequence: int, avg_rating: float) -> tuple[Envelope, AlbumAggregateChanged]:
         event = AlbumAggregateChanged(
             album_id=9, ratings_count=sequence, avg_rating=avg_rating, sequence=sequence
